@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/wabuilder/wab/api"
+)
+
+func runServe(ctx context.Context, e env, args []string) error {
+	if err := parseFlags("serve", args, e.stderr, nil); err != nil {
+		return err
+	}
+	a, err := setup(ctx, e, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.connectTemporal(ctx, true); err != nil {
+		return err
+	}
+	if err := a.bootstrap(ctx); err != nil {
+		return err
+	}
+	return a.serveHTTP(ctx)
+}
+
+// serveHTTP serves until ctx ends, then stops taking connections, lets
+// in-flight requests finish (up to the shutdown timeout) and returns.
+func (a *app) serveHTTP(ctx context.Context) error {
+	var draining atomic.Bool
+	srv := api.New(api.Deps{ //nolint:contextcheck // New only builds the app; handlers take each request's own context.
+		Log:            a.log,
+		Database:       a.store,
+		Temporal:       api.PingFunc(a.temporalPing),
+		Draining:       draining.Load,
+		AllowedOrigins: a.cfg.FrontendURLs,
+	})
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort("", strconv.Itoa(a.cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on port %d (set PORT to another): %w", a.cfg.Port, err)
+	}
+	a.log.InfoContext(ctx, "api listening", "addr", ln.Addr().String())
+	served := make(chan error, 1)
+	go func() { served <- srv.Listener(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	draining.Store(true)
+	a.log.Info("api shutting down", "timeout", a.cfg.ShutdownTimeout)
+	if err := srv.ShutdownWithTimeout(a.cfg.ShutdownTimeout); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// parseFlags parses a subcommand's flags; a bad flag is a usage error (exit 2).
+func parseFlags(name string, args []string, stderr io.Writer, define func(*flag.FlagSet)) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if define != nil {
+		define(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+		}
+		return &usageError{msg: fmt.Sprintf("%s: %v; run `wab %s -h` for its flags.", name, err, name)}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("%s takes no arguments, got %q.", name, fs.Arg(0))}
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/wabuilder/wab/activities"
+	"github.com/wabuilder/wab/workflows"
+)
+
+func runWorker(ctx context.Context, e env, args []string) error {
+	if err := parseFlags("worker", args, e.stderr, nil); err != nil {
+		return err
+	}
+	a, err := setup(ctx, e, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.connectTemporal(ctx, false); err != nil {
+		return err
+	}
+	return a.runWorker(ctx)
+}
+
+// runWorker polls the task queue until ctx ends, then stops polling and waits
+// for running activities to finish. Once started, the SDK rides out Temporal
+// outages by itself; only the start needs retrying here.
+func (a *app) runWorker(ctx context.Context) error {
+	var w worker.Worker
+	err := retry(ctx, a.cfg.ShutdownTimeout*4, func(context.Context) error {
+		w = worker.New(a.temporal, workflows.TaskQueue, worker.Options{
+			WorkerStopTimeout: a.cfg.ShutdownTimeout,
+		})
+		workflows.Register(w, activities.New(a.store))
+		if err := w.Start(); err != nil {
+			a.log.WarnContext(ctx, "worker could not start, retrying", "err", err)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before Temporal came back: a clean exit
+		}
+		return fmt.Errorf("start worker: %w", err)
+	}
+	a.log.InfoContext(ctx, "worker polling", "task_queue", workflows.TaskQueue, "namespace", a.cfg.Temporal.Namespace)
+	<-ctx.Done()
+	a.log.Info("worker draining")
+	w.Stop()
+	return nil
+}

@@ -1,0 +1,9 @@
+package db_test
+
+import (
+	"testing"
+
+	"github.com/wabuilder/wab/db/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }

@@ -1,0 +1,16 @@
+-- name: CreateChatbot :one
+INSERT INTO chatbots (name, description, nodes, edges, settings, metadata, created_by)
+VALUES (@name, @description, @nodes, @edges, @settings, @metadata, sqlc.narg(created_by))
+RETURNING *;
+
+-- name: GetChatbot :one
+SELECT * FROM chatbots WHERE id = @id;
+
+-- name: SetChatbotPublishedVersion :one
+UPDATE chatbots SET published_version_id = @version_id::uuid, status = 'active'
+WHERE id = @id
+RETURNING *;
+
+-- name: LockChatbot :one
+-- Serialises publishes of one chatbot, so version numbers never collide.
+SELECT id FROM chatbots WHERE id = @id FOR UPDATE;

@@ -1,0 +1,35 @@
+-- name: InsertMessage :one
+-- Returns no row when the wamid or idempotency key is already stored for the
+-- account: webhooks are redelivered and activities are retried.
+INSERT INTO messages (
+    account_id, conversation_id, session_id, direction, wamid, idempotency_key,
+    type, payload, status, sender, wa_timestamp
+) VALUES (
+    @account_id, @conversation_id, sqlc.narg(session_id), @direction, sqlc.narg(wamid),
+    sqlc.narg(idempotency_key), @type, @payload, @status, @sender, sqlc.narg(wa_timestamp)
+)
+ON CONFLICT DO NOTHING
+RETURNING *;
+
+-- name: AdvanceMessageStatus :one
+-- Applies a delivery status only if it ranks above the stored one; returns no
+-- row otherwise (stale or unknown).
+UPDATE messages SET
+    status = @status,
+    error_code = COALESCE(sqlc.narg(error_code), error_code),
+    error_title = COALESCE(sqlc.narg(error_title), error_title),
+    error_detail = COALESCE(sqlc.narg(error_detail), error_detail),
+    status_updated_at = @at::timestamptz
+WHERE account_id = @account_id
+  AND wamid = @wamid::text
+  AND direction = 'outbound'
+  AND message_status_rank(status) < message_status_rank(@status)
+RETURNING *;
+
+-- name: ListConversationMessages :many
+-- Newest first, keyset-paginated on (created_at, id).
+SELECT * FROM messages
+WHERE conversation_id = @conversation_id
+  AND (created_at, id) < (@before_at::timestamptz, @before_id::uuid)
+ORDER BY created_at DESC, id DESC
+LIMIT @page_size;

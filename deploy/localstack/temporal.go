@@ -1,0 +1,175 @@
+package localstack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+// TemporalOptions configures a Temporal CLI dev server.
+type TemporalOptions struct {
+	// Port of the frontend (gRPC). Zero picks a free one.
+	Port int
+	// UIPort enables the web UI on that port; zero runs headless.
+	UIPort int
+	// DBFile keeps the server's SQLite state on disk; empty keeps it in memory.
+	DBFile string
+	// Namespace to create; empty means "default".
+	Namespace string
+	// SearchAttributes maps attribute name to type (Keyword, Text, Int, …).
+	SearchAttributes map[string]string
+	// Output receives the server's log; nil discards it.
+	Output io.Writer
+}
+
+// Temporal is a running dev server started by this process.
+type Temporal struct {
+	opts TemporalOptions
+	bin  string
+	proc *process
+}
+
+// StartTemporal starts `temporal server start-dev` and waits until the frontend answers.
+func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error) {
+	bin, err := TemporalBin()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Output == nil {
+		opts.Output = io.Discard
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.Port == 0 {
+		if opts.Port, err = FreePort(ctx); err != nil {
+			return nil, err
+		}
+	}
+	t := &Temporal{opts: opts, bin: bin}
+	return t, t.start(ctx)
+}
+
+func (t *Temporal) start(ctx context.Context) error {
+	args := []string{
+		"server", "start-dev",
+		"--ip", "127.0.0.1",
+		"--port", strconv.Itoa(t.opts.Port),
+		"--namespace", t.opts.Namespace,
+		"--log-level", "warn",
+		"--dynamic-config-value", "frontend.enableServerVersionCheck=false",
+	}
+	if t.opts.UIPort == 0 {
+		args = append(args, "--headless")
+	} else {
+		args = append(args, "--ui-port", strconv.Itoa(t.opts.UIPort))
+	}
+	if t.opts.DBFile != "" {
+		if err := os.MkdirAll(filepath.Dir(t.opts.DBFile), 0o755); err != nil {
+			return fmt.Errorf("create temporal state dir: %w", err)
+		}
+		args = append(args, "--db-filename", t.opts.DBFile)
+	}
+	names := make([]string, 0, len(t.opts.SearchAttributes))
+	for name := range t.opts.SearchAttributes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		args = append(args, "--search-attribute", name+"="+t.opts.SearchAttributes[name])
+	}
+	proc, err := startProcess("temporal", nil, t.opts.Output, t.bin, args...)
+	if err != nil {
+		return err
+	}
+	t.proc = proc
+	waitCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	if err := proc.waitReady(waitCtx, t.ping); err != nil {
+		t.proc.stop(syscall.SIGKILL, 0)
+		return err
+	}
+	return nil
+}
+
+// Address is the frontend host:port for client.Dial.
+func (t *Temporal) Address() string { return "127.0.0.1:" + strconv.Itoa(t.opts.Port) }
+
+// Namespace is the namespace the server was started with.
+func (t *Temporal) Namespace() string { return t.opts.Namespace }
+
+// UIURL is the web UI address, or "" when headless.
+func (t *Temporal) UIURL() string {
+	if t.opts.UIPort == 0 {
+		return ""
+	}
+	return "http://localhost:" + strconv.Itoa(t.opts.UIPort)
+}
+
+// Stop shuts the server down gracefully.
+func (t *Temporal) Stop() { t.proc.stop(syscall.SIGINT, 20*time.Second) }
+
+// Kill ends the server with SIGKILL, as a crash would.
+func (t *Temporal) Kill() { t.proc.stop(syscall.SIGKILL, 0) }
+
+// Restart starts the server again on the same port and state after Stop or Kill.
+func (t *Temporal) Restart(ctx context.Context) error { return t.start(ctx) }
+
+func (t *Temporal) ping(ctx context.Context) error {
+	c, err := client.DialContext(ctx, client.Options{HostPort: t.Address(), Namespace: t.opts.Namespace, Logger: quietLogger{}})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	if err != nil {
+		return err
+	}
+	// The namespace is registered a moment after the frontend answers.
+	_, err = c.WorkflowService().DescribeNamespace(ctx, describeNamespace(t.opts.Namespace))
+	return err
+}
+
+// TemporalBin finds the Temporal CLI: $TEMPORAL_CLI, else bin/temporal in this
+// repository (where `make tools` installs the pinned version), else PATH.
+func TemporalBin() (string, error) {
+	if p := os.Getenv("TEMPORAL_CLI"); p != "" {
+		return p, nil
+	}
+	if root, err := RepoRoot(); err == nil {
+		if p := filepath.Join(root, "bin", "temporal"); fileExists(p) {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath("temporal"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("the Temporal CLI is %w (run `make tools`, or set TEMPORAL_CLI)", ErrNotInstalled)
+}
+
+// RepoRoot walks up from the working directory to the directory holding go.mod.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if fileExists(filepath.Join(dir, "go.mod")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,25 @@
+// Package workflows holds the Temporal workflow code: deterministic, no I/O.
+// Everything that talks to the outside world is an activity in package activities.
+package workflows
+
+// TaskQueue is the one task queue every worker polls and every client uses.
+const TaskQueue = "whatsapp-builder"
+
+// Search attributes shown and filterable in the Temporal UI. `make run` and the
+// test harnesses register them with the dev server (see SearchAttributeTypes).
+const (
+	SearchAttrCustomerPhone = "CustomerPhone"
+	SearchAttrChatbotID     = "ChatbotID"
+	SearchAttrSessionStatus = "SessionStatus"
+	SearchAttrCurrentNode   = "CurrentNode"
+)
+
+// SearchAttributeTypes maps each custom search attribute to its Temporal type,
+// in the form `temporal operator search-attribute create` and
+// `temporal server start-dev --search-attribute` take.
+var SearchAttributeTypes = map[string]string{
+	SearchAttrCustomerPhone: "Keyword",
+	SearchAttrChatbotID:     "Keyword",
+	SearchAttrSessionStatus: "Keyword",
+	SearchAttrCurrentNode:   "Keyword",
+}
