@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -89,7 +90,7 @@ func TestConversations_NewestFirstPerAccount(t *testing.T) {
 	require.Len(t, last.Items, 1)
 	require.Nil(t, last.Next)
 
-	got := append(page.Items, last.Items...)
+	got := slices.Concat(page.Items, last.Items)
 	for i, c := range got {
 		require.Equal(t, want[i].ID, c.ID, "position %d", i)
 		require.NotEmpty(t, c.ContactWAID)
