@@ -5,11 +5,14 @@ package api
 import (
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/wabuilder/wab/api/webhook"
 )
 
 // Deps is everything the handlers need; tests build it with real parts.
@@ -23,11 +26,23 @@ type Deps struct {
 	AllowedOrigins []string
 	// HeapLimitBytes above which /health reports memory down (default 1 GiB).
 	HeapLimitBytes uint64
-	// BodyLimit caps request bodies (default 1 MiB).
+	// BodyLimit caps request bodies (default 1 MiB); the webhook takes up
+	// to webhook.MaxBodyBytes.
 	BodyLimit int
+	// Accounts gives the webhook its app secrets and verify tokens, cached
+	// for AccountsTTL (default 15s); Ingest stores what it receives, and
+	// Relay, if set, is woken to hand new messages to Temporal at once.
+	// Without Accounts and Ingest the webhook answers 503.
+	Accounts    AccountSource
+	AccountsTTL time.Duration
+	Ingest      IngestStore
+	Relay       Notifier
 }
 
-type handlers struct{ d Deps }
+type handlers struct {
+	d        Deps
+	accounts *accountCache // nil without Deps.Accounts
+}
 
 // New builds the Fiber app. It has no side effects: serving is the caller's job.
 func New(d Deps) *fiber.App {
@@ -40,17 +55,22 @@ func New(d Deps) *fiber.App {
 	app := fiber.New(fiber.Config{
 		ErrorHandler:          errorHandler(d.Log),
 		DisableStartupMessage: true,
-		BodyLimit:             d.BodyLimit,
+		BodyLimit:             max(d.BodyLimit, webhook.MaxBodyBytes), // limitBody applies d.BodyLimit elsewhere
 		AppName:               "whatsapp-builder",
 	})
-	app.Use(recover.New(), requestid.New())
+	app.Use(recover.New(), requestid.New(), limitBody(d.BodyLimit))
 	if len(d.AllowedOrigins) > 0 {
 		app.Use(cors.New(cors.Config{AllowOrigins: strings.Join(d.AllowedOrigins, ","), AllowCredentials: true}))
 	}
 	h := &handlers{d: d}
+	if d.Accounts != nil {
+		h.accounts = newAccountCache(d.Accounts, d.AccountsTTL)
+	}
 	app.Get("/health", h.health)
 	app.Get("/health/liveness", h.liveness)
 	app.Get("/health/readiness", h.readiness)
+	app.Get(WebhookPath, h.verifyWebhook)
+	app.Post(WebhookPath, h.receiveWebhook)
 	app.Use(func(c *fiber.Ctx) error { return NotFound("route " + c.Method() + " " + c.Path()) })
 	return app
 }

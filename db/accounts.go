@@ -161,3 +161,12 @@ func (s *Store) accountFromRow(r dbgen.Account) (Account, error) {
 		Health: Health(r.Health), HealthReason: r.HealthReason, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}, nil
 }
+
+// SetAccountHealth records the account's health, with the reason shown to
+// its owner (e.g. Meta's error when the token was revoked).
+func (s *Store) SetAccountHealth(ctx context.Context, id uuid.UUID, h Health, reason string) error {
+	if _, err := s.q.SetAccountHealth(ctx, dbgen.SetAccountHealthParams{Health: string(h), HealthReason: reason, ID: id}); err != nil {
+		return wrap(err, "set health of account %s", id)
+	}
+	return nil
+}

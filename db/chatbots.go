@@ -141,3 +141,22 @@ func chatbotVersionFromRow(r dbgen.ChatbotVersion) ChatbotVersion {
 		PublishedBy: r.PublishedBy, PublishedAt: r.PublishedAt,
 	}
 }
+
+// SetChatbotActive makes a chatbot the fallback for customers no trigger
+// matched (active), or takes it out of that role.
+func (s *Store) SetChatbotActive(ctx context.Context, id uuid.UUID, active bool) (Chatbot, error) {
+	row, err := s.q.SetChatbotActive(ctx, dbgen.SetChatbotActiveParams{ID: id, IsActive: active})
+	if err != nil {
+		return Chatbot{}, wrap(err, "set chatbot %s active", id)
+	}
+	return chatbotFromRow(row), nil
+}
+
+// AnyChatbotExists reports whether any chatbot was ever created.
+func (s *Store) AnyChatbotExists(ctx context.Context) (bool, error) {
+	ok, err := s.q.AnyChatbotExists(ctx)
+	if err != nil {
+		return false, wrap(err, "look for chatbots")
+	}
+	return ok, nil
+}

@@ -164,3 +164,40 @@ func messageFromRow(r dbgen.Message) Message {
 	}
 	return m
 }
+
+// MessageByIdempotencyKey returns the account's outbound message with the key.
+func (s *Store) MessageByIdempotencyKey(ctx context.Context, accountID uuid.UUID, key string) (Message, error) {
+	r, err := s.q.GetMessageByIdempotencyKey(ctx, dbgen.GetMessageByIdempotencyKeyParams{
+		AccountID: accountID, IdempotencyKey: key,
+	})
+	if err != nil {
+		return Message{}, wrap(err, "get message %s", key)
+	}
+	return messageFromRow(r), nil
+}
+
+// MarkMessageSent stores the wamid Meta returned for an outbound message.
+// Its status becomes sent unless a status webhook already moved it further.
+func (s *Store) MarkMessageSent(ctx context.Context, id uuid.UUID, wamid string, at time.Time) (Message, error) {
+	r, err := s.q.MarkMessageSent(ctx, dbgen.MarkMessageSentParams{WAMID: wamid, At: at, ID: id})
+	if err != nil {
+		return Message{}, wrap(err, "mark message %s sent as %s", id, wamid)
+	}
+	return messageFromRow(r), nil
+}
+
+// MarkMessageFailed records that Meta refused an outbound message. A message
+// that already has a wamid reached Meta; it is returned unchanged.
+func (s *Store) MarkMessageFailed(ctx context.Context, id uuid.UUID, e MessageError, at time.Time) (Message, error) {
+	code := int32(e.Code) //nolint:gosec // Meta's codes are small.
+	r, err := s.q.MarkMessageFailed(ctx, dbgen.MarkMessageFailedParams{
+		ErrorCode: ptr(code), ErrorTitle: ptr(e.Title), ErrorDetail: ptr(e.Detail), At: at, ID: id,
+	})
+	if noRow(err) {
+		r, err = s.q.GetMessage(ctx, id)
+	}
+	if err != nil {
+		return Message{}, wrap(err, "mark message %s failed", id)
+	}
+	return messageFromRow(r), nil
+}

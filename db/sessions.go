@@ -169,3 +169,50 @@ func sessionFromRow(r dbgen.Session) Session {
 		StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt, EndedAt: r.EndedAt,
 	}
 }
+
+// SessionProgress is where a live session stands after a turn. An empty
+// Status or nil Variables keeps the stored value; Status must not be terminal
+// (end a session with EndSession).
+type SessionProgress struct {
+	ID            uuid.UUID
+	Status        SessionStatus
+	CurrentNodeID string
+	Variables     json.RawMessage
+}
+
+// UpdateSessionProgress records a turn's progress on a live session. A
+// session that has ended is left as it is (updated == false), so a late or
+// retried update never reopens it.
+func (s *Store) UpdateSessionProgress(ctx context.Context, p SessionProgress) (sess Session, updated bool, err error) {
+	if p.Status.Terminal() {
+		return Session{}, false, fmt.Errorf("update session %s: %q is terminal: use EndSession", p.ID, p.Status)
+	}
+	r, err := s.q.UpdateSessionProgress(ctx, dbgen.UpdateSessionProgressParams{
+		Status: ptr(string(p.Status)), CurrentNodeID: p.CurrentNodeID, Variables: p.Variables, ID: p.ID,
+	})
+	if noRow(err) {
+		return Session{}, false, nil
+	}
+	if err != nil {
+		return Session{}, false, wrap(err, "update session %s", p.ID)
+	}
+	return sessionFromRow(r), true, nil
+}
+
+// SupersedeActiveSessions ends the conversation's live session other than
+// keep, as stopped with reason, and returns what it ended (usually nothing).
+// A conversation has one writer, its workflow, so a live session it did not
+// end belongs to a run that crashed.
+func (s *Store) SupersedeActiveSessions(ctx context.Context, conversationID, keep uuid.UUID, reason string, at time.Time) ([]Session, error) {
+	rows, err := s.q.SupersedeActiveSessions(ctx, dbgen.SupersedeActiveSessionsParams{
+		Reason: reason, EndedAt: at, ConversationID: conversationID, KeepID: keep,
+	})
+	if err != nil {
+		return nil, wrap(err, "supersede sessions of conversation %s", conversationID)
+	}
+	out := make([]Session, len(rows))
+	for i, r := range rows {
+		out[i] = sessionFromRow(r)
+	}
+	return out, nil
+}

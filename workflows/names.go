@@ -23,3 +23,22 @@ var SearchAttributeTypes = map[string]string{
 	SearchAttrSessionStatus: "Keyword",
 	SearchAttrCurrentNode:   "Keyword",
 }
+
+// The conversation workflow and its messages. The API and the ingest relay
+// use these constants; they never spell a name themselves.
+const (
+	// ConversationWorkflow is the workflow type: one per business number × customer.
+	ConversationWorkflow = "Conversation"
+	// SignalInbound delivers one stored inbound message (InboundMessage).
+	SignalInbound = "inbound-message"
+	// UpdateStop ends the running session (operator).
+	UpdateStop = "stop-session"
+	// UpdateSkip skips the node the session waits on (operator).
+	UpdateSkip = "skip-node"
+	// UpdateTakeover hands the conversation to an agent: the bot stays silent.
+	UpdateTakeover = "take-over"
+	// UpdateRelease gives the conversation back to the bot.
+	UpdateRelease = "release"
+	// QueryState returns a ConversationStatus.
+	QueryState = "state"
+)

@@ -15,5 +15,6 @@ type registry interface {
 
 // Register registers every workflow and activity with r.
 func Register(r registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(Conversation, workflow.RegisterOptions{Name: ConversationWorkflow})
 	r.RegisterActivity(acts)
 }

@@ -25,6 +25,7 @@ func runDev(ctx context.Context, e env, args []string) error {
 		fs.IntVar(&ports.postgres, "pg-port", stackPostgresPort, "PostgreSQL port of the local stack")
 		fs.IntVar(&ports.temporal, "temporal-port", stackTemporalPort, "Temporal frontend port of the local stack")
 		fs.IntVar(&ports.temporalUI, "temporal-ui-port", stackTemporalUI, "Temporal UI port of the local stack")
+		fs.IntVar(&ports.sandbox, "sandbox-port", sandboxPort, "port of the WhatsApp sandbox (0: none); used unless WHATSAPP_PHONE_NUMBER_ID is set")
 	})
 	if err != nil {
 		return err
@@ -35,8 +36,8 @@ func runDev(ctx context.Context, e env, args []string) error {
 		if st, err = startStack(ctx, dataDir, ports); err != nil {
 			return err
 		}
-		defer st.stop()
-		defaults, err := st.env()
+		defer st.stop() //nolint:contextcheck // shutdown must outlive the cancelled run context.
+		defaults, err := st.env(e.getenv)
 		if err != nil {
 			return err
 		}
@@ -59,6 +60,12 @@ func runDev(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if st != nil {
+		if err := st.startSandbox(ctx, a.cfg.Port); err != nil {
+			return err
+		}
+		if err := a.seedDemo(ctx); err != nil {
+			return err
+		}
 		printBanner(e.stdout, a, st)
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -88,7 +95,16 @@ WhatsApp Builder is up.
   Admin login  %[4]s, password in %[5]s/admin-password unless ADMIN_PASSWORD is set
   Logs         %[5]s/postgres.log, %[5]s/temporal.log
 
+%[6]s
 Press Ctrl-C to stop everything this command started.
 
-`, api, st.uiURL, st.pgURL, a.cfg.AdminEmail, st.dir)
+`, api, st.uiURL, st.pgURL, a.cfg.AdminEmail, st.dir, chatHint(st))
+}
+
+func chatHint(st *stack) string {
+	if st.sandbox == nil {
+		return "  WhatsApp     the Graph API of your business number (WHATSAPP_PHONE_NUMBER_ID)\n"
+	}
+	return "  WhatsApp     sandbox at " + st.sandbox.URL + " (business number " + sandboxPhoneNumberID + ")\n" +
+		"  Chat         make chat   (you are a customer; the demo bot answers)\n"
 }

@@ -52,6 +52,12 @@ func start(t *testing.T, env map[string]string, args ...string) *started {
 	t.Helper()
 	port, err := localstack.FreePort(context.Background())
 	require.NoError(t, err)
+	return startOnPort(t, port, env, args...)
+}
+
+// startOnPort runs `wab args…` in-process with the API on port.
+func startOnPort(t *testing.T, port int, env map[string]string, args ...string) *started {
+	t.Helper()
 	env["PORT"] = strconv.Itoa(port)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &started{cancel: cancel, done: make(chan int, 1), out: &syncBuffer{}, base: fmt.Sprintf("http://127.0.0.1:%d", port)}

@@ -52,6 +52,8 @@ func commands() []command {
 		{"worker", "Temporal worker running the conversation workflows", runWorker},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"dev", "API and worker in one process (-stack also starts PostgreSQL and Temporal)", runDev},
+		{"sandbox", "fake WhatsApp Graph API for local development (point WHATSAPP_API_BASE_URL at it)", runSandbox},
+		{"chat", "talk to a bot in the terminal as a customer, through the app and the sandbox", runChat},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wabuilder/wab/api"
+	"github.com/wabuilder/wab/api/relay"
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
@@ -32,15 +33,29 @@ func runServe(ctx context.Context, e env, args []string) error {
 }
 
 // serveHTTP serves until ctx ends, then stops taking connections, lets
-// in-flight requests finish (up to the shutdown timeout) and returns.
+// in-flight requests finish (up to the shutdown timeout) and returns. The
+// relay that hands stored webhook messages to Temporal runs alongside.
 func (a *app) serveHTTP(ctx context.Context) error {
 	var draining atomic.Bool
+	rl := relay.New(a.store, a.temporal, relay.Options{Listen: relay.ListenPostgres(a.pool, a.log), Log: a.log})
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- rl.Run(relayCtx) }()
+	defer func() {
+		stopRelay()
+		if err := <-relayDone; err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("relay stopped", "err", err)
+		}
+	}()
 	srv := api.New(api.Deps{ //nolint:contextcheck // New only builds the app; handlers take each request's own context.
 		Log:            a.log,
 		Database:       a.store,
 		Temporal:       api.PingFunc(a.temporalPing),
 		Draining:       draining.Load,
 		AllowedOrigins: a.cfg.FrontendURLs,
+		Accounts:       a.store,
+		Ingest:         a.store,
+		Relay:          rl,
 	})
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort("", strconv.Itoa(a.cfg.Port)))
 	if err != nil {

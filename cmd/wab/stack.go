@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wabuilder/wab/activities/whatsapp/sandbox"
 	"github.com/wabuilder/wab/deploy/localstack"
 	"github.com/wabuilder/wab/workflows"
 )
@@ -29,7 +30,7 @@ const (
 
 // stackPorts are the ports the stack listens on (flags of `wab dev`).
 type stackPorts struct {
-	postgres, temporal, temporalUI int
+	postgres, temporal, temporalUI, sandbox int
 }
 
 // stack is the PostgreSQL cluster and Temporal dev server of `wab dev -stack`,
@@ -44,6 +45,9 @@ type stack struct {
 	tAddr    string
 	uiURL    string
 	logs     []io.Closer
+
+	sandbox       *sandbox.RunningServer
+	sandboxSecret string
 }
 
 func startStack(ctx context.Context, dir string, ports stackPorts) (*stack, error) {
@@ -52,11 +56,11 @@ func startStack(ctx context.Context, dir string, ports stackPorts) (*stack, erro
 	}
 	s := &stack{dir: dir, ports: ports}
 	if err := s.startPostgres(ctx); err != nil {
-		s.stop()
+		s.stop() //nolint:contextcheck // shutdown must outlive the cancelled run context.
 		return nil, err
 	}
 	if err := s.startTemporal(ctx); err != nil {
-		s.stop()
+		s.stop() //nolint:contextcheck // shutdown must outlive the cancelled run context.
 		return nil, err
 	}
 	return s, nil
@@ -113,7 +117,7 @@ func (s *stack) startTemporal(ctx context.Context) error {
 }
 
 // env is the configuration the stack implies. Variables the user set win.
-func (s *stack) env() (map[string]string, error) {
+func (s *stack) env(getenv func(string) string) (map[string]string, error) {
 	key, err := s.persistentSecret("encryption.key", 32)
 	if err != nil {
 		return nil, err
@@ -122,7 +126,7 @@ func (s *stack) env() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{
+	env := map[string]string{
 		"DATABASE_URL":     s.pgURL,
 		"TEMPORAL_ADDRESS": s.tAddr,
 		"ENCRYPTION_KEY":   key,
@@ -130,12 +134,23 @@ func (s *stack) env() (map[string]string, error) {
 		"ADMIN_EMAIL":      stackAdminEmail,
 		"ADMIN_PASSWORD":   pw,
 		"LOG_FORMAT":       "text",
-	}, nil
+	}
+	sb, err := s.sandboxEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range sb {
+		env[k] = v
+	}
+	return env, nil
 }
 
 // stop ends the processes this stack started (Temporal first: it may still be
 // flushing to disk while PostgreSQL is unaffected).
 func (s *stack) stop() {
+	if s.sandbox != nil {
+		_ = s.sandbox.Close()
+	}
 	if s.temporal != nil {
 		s.temporal.Stop()
 	}

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/wabuilder/wab/activities"
+	"github.com/wabuilder/wab/activities/whatsapp"
 	"github.com/wabuilder/wab/workflows"
 )
 
@@ -34,7 +35,8 @@ func (a *app) runWorker(ctx context.Context) error {
 		w = worker.New(a.temporal, workflows.TaskQueue, worker.Options{
 			WorkerStopTimeout: a.cfg.ShutdownTimeout,
 		})
-		workflows.Register(w, activities.New(a.store))
+		workflows.Register(w, activities.New(a.store, whatsapp.NewClient(nil),
+			activities.Config{AllowPrivateNetworks: a.cfg.RESTAllowPrivateNetworks, RESTRewrites: a.cfg.RESTRewrites}))
 		if err := w.Start(); err != nil {
 			a.log.WarnContext(ctx, "worker could not start, retrying", "err", err)
 			return err

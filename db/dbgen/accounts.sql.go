@@ -105,6 +105,41 @@ func (q *Queries) ListAccounts(ctx context.Context) ([]Account, error) {
 	return items, nil
 }
 
+const setAccountHealth = `-- name: SetAccountHealth :one
+UPDATE accounts SET health = $1, health_reason = $2
+WHERE id = $3
+RETURNING id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at
+`
+
+type SetAccountHealthParams struct {
+	Health       string
+	HealthReason string
+	ID           uuid.UUID
+}
+
+func (q *Queries) SetAccountHealth(ctx context.Context, arg SetAccountHealthParams) (Account, error) {
+	row := q.db.QueryRow(ctx, setAccountHealth, arg.Health, arg.HealthReason, arg.ID)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.PhoneNumberID,
+		&i.WABAID,
+		&i.DisplayPhoneNumber,
+		&i.AccessTokenEnc,
+		&i.AppSecretEnc,
+		&i.VerifyTokenEnc,
+		&i.APIVersion,
+		&i.APIBaseURL,
+		&i.SendRatePerSecond,
+		&i.Health,
+		&i.HealthReason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const upsertAccount = `-- name: UpsertAccount :one
 INSERT INTO accounts (
     name, phone_number_id, waba_id, display_phone_number,

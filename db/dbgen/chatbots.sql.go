@@ -12,6 +12,17 @@ import (
 	"github.com/google/uuid"
 )
 
+const anyChatbotExists = `-- name: AnyChatbotExists :one
+SELECT EXISTS (SELECT 1 FROM chatbots)
+`
+
+func (q *Queries) AnyChatbotExists(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, anyChatbotExists)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const createChatbot = `-- name: CreateChatbot :one
 INSERT INTO chatbots (name, description, nodes, edges, settings, metadata, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -92,6 +103,39 @@ func (q *Queries) LockChatbot(ctx context.Context, id uuid.UUID) (uuid.UUID, err
 	var id_2 uuid.UUID
 	err := row.Scan(&id_2)
 	return id_2, err
+}
+
+const setChatbotActive = `-- name: SetChatbotActive :one
+UPDATE chatbots SET is_active = $1 WHERE id = $2
+RETURNING id, name, description, nodes, edges, settings, metadata, status, is_active, published_version_id, created_by, created_at, updated_at
+`
+
+type SetChatbotActiveParams struct {
+	IsActive bool
+	ID       uuid.UUID
+}
+
+// Active chatbots answer customers that no trigger matched (the reference's
+// "active bot"), once they have a published version.
+func (q *Queries) SetChatbotActive(ctx context.Context, arg SetChatbotActiveParams) (Chatbot, error) {
+	row := q.db.QueryRow(ctx, setChatbotActive, arg.IsActive, arg.ID)
+	var i Chatbot
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Nodes,
+		&i.Edges,
+		&i.Settings,
+		&i.Metadata,
+		&i.Status,
+		&i.IsActive,
+		&i.PublishedVersionID,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const setChatbotPublishedVersion = `-- name: SetChatbotPublishedVersion :one

@@ -72,6 +72,70 @@ func (q *Queries) AdvanceMessageStatus(ctx context.Context, arg AdvanceMessageSt
 	return i, err
 }
 
+const getMessage = `-- name: GetMessage :one
+SELECT id, account_id, conversation_id, session_id, direction, wamid, idempotency_key, type, payload, status, error_code, error_title, error_detail, sender, wa_timestamp, status_updated_at, created_at FROM messages WHERE id = $1
+`
+
+func (q *Queries) GetMessage(ctx context.Context, id uuid.UUID) (Message, error) {
+	row := q.db.QueryRow(ctx, getMessage, id)
+	var i Message
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ConversationID,
+		&i.SessionID,
+		&i.Direction,
+		&i.WAMID,
+		&i.IdempotencyKey,
+		&i.Type,
+		&i.Payload,
+		&i.Status,
+		&i.ErrorCode,
+		&i.ErrorTitle,
+		&i.ErrorDetail,
+		&i.Sender,
+		&i.WATimestamp,
+		&i.StatusUpdatedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getMessageByIdempotencyKey = `-- name: GetMessageByIdempotencyKey :one
+SELECT id, account_id, conversation_id, session_id, direction, wamid, idempotency_key, type, payload, status, error_code, error_title, error_detail, sender, wa_timestamp, status_updated_at, created_at FROM messages
+WHERE account_id = $1 AND idempotency_key = $2::text
+`
+
+type GetMessageByIdempotencyKeyParams struct {
+	AccountID      uuid.UUID
+	IdempotencyKey string
+}
+
+func (q *Queries) GetMessageByIdempotencyKey(ctx context.Context, arg GetMessageByIdempotencyKeyParams) (Message, error) {
+	row := q.db.QueryRow(ctx, getMessageByIdempotencyKey, arg.AccountID, arg.IdempotencyKey)
+	var i Message
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ConversationID,
+		&i.SessionID,
+		&i.Direction,
+		&i.WAMID,
+		&i.IdempotencyKey,
+		&i.Type,
+		&i.Payload,
+		&i.Status,
+		&i.ErrorCode,
+		&i.ErrorTitle,
+		&i.ErrorDetail,
+		&i.Sender,
+		&i.WATimestamp,
+		&i.StatusUpdatedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const insertMessage = `-- name: InsertMessage :one
 INSERT INTO messages (
     account_id, conversation_id, session_id, direction, wamid, idempotency_key,
@@ -194,4 +258,99 @@ func (q *Queries) ListConversationMessages(ctx context.Context, arg ListConversa
 		return nil, err
 	}
 	return items, nil
+}
+
+const markMessageFailed = `-- name: MarkMessageFailed :one
+UPDATE messages SET
+    status = 'failed',
+    error_code = $1,
+    error_title = $2,
+    error_detail = $3,
+    status_updated_at = $4::timestamptz
+WHERE id = $5 AND direction = 'outbound' AND wamid IS NULL
+RETURNING id, account_id, conversation_id, session_id, direction, wamid, idempotency_key, type, payload, status, error_code, error_title, error_detail, sender, wa_timestamp, status_updated_at, created_at
+`
+
+type MarkMessageFailedParams struct {
+	ErrorCode   *int32
+	ErrorTitle  *string
+	ErrorDetail *string
+	At          time.Time
+	ID          uuid.UUID
+}
+
+// Records a send Meta refused. A message that already has a wamid reached
+// Meta and is left alone (its status comes from webhooks).
+func (q *Queries) MarkMessageFailed(ctx context.Context, arg MarkMessageFailedParams) (Message, error) {
+	row := q.db.QueryRow(ctx, markMessageFailed,
+		arg.ErrorCode,
+		arg.ErrorTitle,
+		arg.ErrorDetail,
+		arg.At,
+		arg.ID,
+	)
+	var i Message
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ConversationID,
+		&i.SessionID,
+		&i.Direction,
+		&i.WAMID,
+		&i.IdempotencyKey,
+		&i.Type,
+		&i.Payload,
+		&i.Status,
+		&i.ErrorCode,
+		&i.ErrorTitle,
+		&i.ErrorDetail,
+		&i.Sender,
+		&i.WATimestamp,
+		&i.StatusUpdatedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const markMessageSent = `-- name: MarkMessageSent :one
+UPDATE messages SET
+    wamid = $1::text,
+    status = CASE WHEN message_status_rank(status) < message_status_rank('sent') THEN 'sent' ELSE status END,
+    status_updated_at = CASE WHEN message_status_rank(status) < message_status_rank('sent')
+                             THEN $2::timestamptz ELSE status_updated_at END
+WHERE id = $3 AND direction = 'outbound'
+RETURNING id, account_id, conversation_id, session_id, direction, wamid, idempotency_key, type, payload, status, error_code, error_title, error_detail, sender, wa_timestamp, status_updated_at, created_at
+`
+
+type MarkMessageSentParams struct {
+	WAMID string
+	At    time.Time
+	ID    uuid.UUID
+}
+
+// Stores the wamid Meta assigned to an outbound message. The status becomes
+// sent unless it is already further along (never backwards).
+func (q *Queries) MarkMessageSent(ctx context.Context, arg MarkMessageSentParams) (Message, error) {
+	row := q.db.QueryRow(ctx, markMessageSent, arg.WAMID, arg.At, arg.ID)
+	var i Message
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ConversationID,
+		&i.SessionID,
+		&i.Direction,
+		&i.WAMID,
+		&i.IdempotencyKey,
+		&i.Type,
+		&i.Payload,
+		&i.Status,
+		&i.ErrorCode,
+		&i.ErrorTitle,
+		&i.ErrorDetail,
+		&i.Sender,
+		&i.WATimestamp,
+		&i.StatusUpdatedAt,
+		&i.CreatedAt,
+	)
+	return i, err
 }

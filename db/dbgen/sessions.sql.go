@@ -135,3 +135,103 @@ func (q *Queries) GetSession(ctx context.Context, id uuid.UUID) (Session, error)
 	)
 	return i, err
 }
+
+const supersedeActiveSessions = `-- name: SupersedeActiveSessions :many
+UPDATE sessions SET status = 'stopped', completion_reason = $1::text, ended_at = $2::timestamptz
+WHERE conversation_id = $3 AND ended_at IS NULL AND id <> $4
+RETURNING id, conversation_id, chatbot_id, chatbot_version_id, workflow_id, status, current_node_id, variables, completion_reason, is_test, started_at, updated_at, ended_at
+`
+
+type SupersedeActiveSessionsParams struct {
+	Reason         string
+	EndedAt        time.Time
+	ConversationID uuid.UUID
+	KeepID         uuid.UUID
+}
+
+// Ends the conversation's live session, if any, other than @keep_id: a row
+// left behind by a run that crashed before ending it.
+func (q *Queries) SupersedeActiveSessions(ctx context.Context, arg SupersedeActiveSessionsParams) ([]Session, error) {
+	rows, err := q.db.Query(ctx, supersedeActiveSessions,
+		arg.Reason,
+		arg.EndedAt,
+		arg.ConversationID,
+		arg.KeepID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Session{}
+	for rows.Next() {
+		var i Session
+		if err := rows.Scan(
+			&i.ID,
+			&i.ConversationID,
+			&i.ChatbotID,
+			&i.ChatbotVersionID,
+			&i.WorkflowID,
+			&i.Status,
+			&i.CurrentNodeID,
+			&i.Variables,
+			&i.CompletionReason,
+			&i.IsTest,
+			&i.StartedAt,
+			&i.UpdatedAt,
+			&i.EndedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const updateSessionProgress = `-- name: UpdateSessionProgress :one
+UPDATE sessions SET
+    status = COALESCE($1::text, status),
+    current_node_id = $2,
+    variables = COALESCE($3::jsonb, variables)
+WHERE id = $4 AND ended_at IS NULL
+RETURNING id, conversation_id, chatbot_id, chatbot_version_id, workflow_id, status, current_node_id, variables, completion_reason, is_test, started_at, updated_at, ended_at
+`
+
+type UpdateSessionProgressParams struct {
+	Status        *string
+	CurrentNodeID string
+	Variables     json.RawMessage
+	ID            uuid.UUID
+}
+
+// Records where a live session stands after a turn. A null status or
+// variables keeps the stored value. Returns no row once the session has
+// ended: a late or retried update never reopens it. updated_at is kept by
+// the touch trigger.
+func (q *Queries) UpdateSessionProgress(ctx context.Context, arg UpdateSessionProgressParams) (Session, error) {
+	row := q.db.QueryRow(ctx, updateSessionProgress,
+		arg.Status,
+		arg.CurrentNodeID,
+		arg.Variables,
+		arg.ID,
+	)
+	var i Session
+	err := row.Scan(
+		&i.ID,
+		&i.ConversationID,
+		&i.ChatbotID,
+		&i.ChatbotVersionID,
+		&i.WorkflowID,
+		&i.Status,
+		&i.CurrentNodeID,
+		&i.Variables,
+		&i.CompletionReason,
+		&i.IsTest,
+		&i.StartedAt,
+		&i.UpdatedAt,
+		&i.EndedAt,
+	)
+	return i, err
+}

@@ -35,6 +35,7 @@ type AccountOpts struct {
 	AccessToken   secret.Value
 	AppSecret     secret.Value
 	VerifyToken   secret.Value
+	APIBaseURL    string // default an address nothing listens on; a sandbox's URL in send tests
 }
 
 // Account creates a business number.
@@ -45,7 +46,7 @@ func Account(ctx context.Context, t testing.TB, s *db.Store, o *AccountOpts) db.
 		Name: o.Name, PhoneNumberID: or(o.PhoneNumberID, Unique()), WABAID: Unique(),
 		AccessToken: or(o.AccessToken, "test-access-token"), AppSecret: or(o.AppSecret, "test-app-secret"),
 		VerifyToken: or(o.VerifyToken, "test-verify-token"),
-		APIVersion:  "v23.0", APIBaseURL: "http://127.0.0.1:1",
+		APIVersion:  "v23.0", APIBaseURL: or(o.APIBaseURL, "http://127.0.0.1:1"),
 	}
 	a, err := s.UpsertAccount(ctx, in)
 	require.NoError(t, err)
@@ -176,6 +177,38 @@ func Session(ctx context.Context, t testing.TB, s *db.Store, o *SessionOpts) db.
 	require.NoError(t, err)
 	require.True(t, created, "session %s existed already", o.ID)
 	return sess
+}
+
+// TriggerOpts overrides Trigger's defaults: an active keyword trigger
+// ("exact" match, priority 0) for every account; a zero ChatbotID publishes
+// a new chatbot. Set Kind to db.TriggerDefault for a default trigger.
+type TriggerOpts struct {
+	AccountID *uuid.UUID
+	ChatbotID uuid.UUID
+	Kind      db.TriggerKind
+	MatchType db.MatchType
+	Pattern   string
+	Priority  int
+	Inactive  bool
+}
+
+// Trigger creates a trigger.
+func Trigger(ctx context.Context, t testing.TB, s *db.Store, o *TriggerOpts) db.Trigger {
+	t.Helper()
+	o = orZero(o)
+	if o.ChatbotID == uuid.Nil {
+		o.ChatbotID = ChatbotVersion(ctx, t, s, nil).ChatbotID
+	}
+	in := db.NewTrigger{
+		AccountID: o.AccountID, ChatbotID: o.ChatbotID, Kind: or(o.Kind, db.TriggerKeyword),
+		Priority: o.Priority, IsActive: !o.Inactive,
+	}
+	if in.Kind == db.TriggerKeyword {
+		in.MatchType, in.Pattern = or(o.MatchType, db.MatchExact), or(o.Pattern, "hello")
+	}
+	tr, err := s.CreateTrigger(ctx, in)
+	require.NoError(t, err)
+	return tr
 }
 
 func orZero[T any](o *T) *T {

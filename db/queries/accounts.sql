@@ -31,3 +31,8 @@ SELECT * FROM accounts WHERE phone_number_id = @phone_number_id;
 
 -- name: ListAccounts :many
 SELECT * FROM accounts ORDER BY created_at, id;
+
+-- name: SetAccountHealth :one
+UPDATE accounts SET health = @health, health_reason = @health_reason
+WHERE id = @id
+RETURNING *;

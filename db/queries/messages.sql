@@ -33,3 +33,33 @@ WHERE conversation_id = @conversation_id
   AND (created_at, id) < (@before_at::timestamptz, @before_id::uuid)
 ORDER BY created_at DESC, id DESC
 LIMIT @page_size;
+
+-- name: GetMessageByIdempotencyKey :one
+SELECT * FROM messages
+WHERE account_id = @account_id AND idempotency_key = @idempotency_key::text;
+
+-- name: MarkMessageSent :one
+-- Stores the wamid Meta assigned to an outbound message. The status becomes
+-- sent unless it is already further along (never backwards).
+UPDATE messages SET
+    wamid = @wamid::text,
+    status = CASE WHEN message_status_rank(status) < message_status_rank('sent') THEN 'sent' ELSE status END,
+    status_updated_at = CASE WHEN message_status_rank(status) < message_status_rank('sent')
+                             THEN @at::timestamptz ELSE status_updated_at END
+WHERE id = @id AND direction = 'outbound'
+RETURNING *;
+
+-- name: MarkMessageFailed :one
+-- Records a send Meta refused. A message that already has a wamid reached
+-- Meta and is left alone (its status comes from webhooks).
+UPDATE messages SET
+    status = 'failed',
+    error_code = sqlc.narg(error_code),
+    error_title = sqlc.narg(error_title),
+    error_detail = sqlc.narg(error_detail),
+    status_updated_at = @at::timestamptz
+WHERE id = @id AND direction = 'outbound' AND wamid IS NULL
+RETURNING *;
+
+-- name: GetMessage :one
+SELECT * FROM messages WHERE id = @id;

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"errors"
-	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -43,7 +42,7 @@ var operatorAliases = map[string]string{
 }
 
 // Operators returns every accepted operator spelling, sorted. Pure.
-func Operators() []string { return slices.Sorted(maps.Keys(operatorAliases)) }
+func Operators() []string { return sortedKeys(operatorAliases) }
 
 // CanonicalOperator maps an operator or alias (trimmed, case-insensitive) to
 // its canonical name; ok is false for an unknown operator. Pure.

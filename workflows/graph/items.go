@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 )
 
 // flexFields decodes the listed keys of a JSON object with flexString.
@@ -14,7 +12,7 @@ func flexFields(b []byte, what string, fields map[string]*string) (map[string]js
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	for _, k := range slices.Sorted(maps.Keys(fields)) {
+	for _, k := range sortedKeys(fields) {
 		if *fields[k], err = flexString(m[k]); err != nil {
 			return nil, fmt.Errorf("%s.%s: %w", what, k, err)
 		}

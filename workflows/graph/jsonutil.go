@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,7 +69,7 @@ func splitObject(raw []byte) (map[string]json.RawMessage, error) {
 // extras returns the canonical values of the keys of m not in known, or nil.
 func extras(m map[string]json.RawMessage, known ...string) (map[string]json.RawMessage, error) {
 	var out map[string]json.RawMessage
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	for _, k := range sortedKeys(m) {
 		if slices.Contains(known, k) {
 			continue
 		}

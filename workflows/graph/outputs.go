@@ -97,9 +97,9 @@ func ParseFlowResponse(responseJSON string) (response map[string]any, flowToken 
 // without flow_token. Pure.
 func FlowResponseVars(v Version, nodeID string, response map[string]any) Vars {
 	clean := make(map[string]any, len(response))
-	for k, x := range response {
+	for _, k := range sortedKeys(response) {
 		if k != "flow_token" {
-			clean[k] = x
+			clean[k] = response[k]
 		}
 	}
 	out := Vars{}

@@ -2,8 +2,6 @@ package graph
 
 import (
 	"encoding/json"
-	"maps"
-	"slices"
 	"strings"
 )
 
@@ -123,7 +121,7 @@ func RenderValue(v any, vars Vars) any {
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
-		for _, k := range slices.Sorted(maps.Keys(x)) { // sorted: colliding keys resolve the same way every time
+		for _, k := range sortedKeys(x) { // sorted: colliding keys resolve the same way every time
 			out[RenderPlain(k, vars)] = RenderValue(x[k], vars)
 		}
 		return out

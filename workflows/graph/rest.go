@@ -3,8 +3,6 @@ package graph
 import (
 	"encoding/base64"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 )
@@ -121,7 +119,7 @@ func (r *HTTPRequest) buildBody(d NodeData, vars Vars) {
 			return
 		}
 		parts := make([]string, 0, len(obj))
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
+		for _, k := range sortedKeys(obj) {
 			parts = append(parts, escape(k, true)+"="+escape(Scalar(obj[k]), true))
 		}
 		r.Body = strings.Join(parts, "&")
@@ -131,7 +129,7 @@ func (r *HTTPRequest) buildBody(d NodeData, vars Vars) {
 			r.FormFields = []Header{{"data", rendered}}
 			return
 		}
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
+		for _, k := range sortedKeys(obj) {
 			r.FormFields = append(r.FormFields, Header{k, Scalar(obj[k])})
 		}
 	default:

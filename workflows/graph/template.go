@@ -1,9 +1,7 @@
 package graph
 
 import (
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -134,7 +132,7 @@ func FormatHuman(v any) string {
 			return strings.Join(append([]string{label}, itemExtras(m)...), "\n")
 		}
 		var lines []string
-		for _, k := range slices.Sorted(maps.Keys(m)) {
+		for _, k := range sortedKeys(m) {
 			if strings.HasPrefix(k, "_") {
 				continue
 			}

@@ -208,7 +208,10 @@ func variableRefs(d NodeData) []varRef {
 	return out
 }
 
-func sortedKeys(m map[string]string) []string {
+// sortedKeys returns m's keys in sorted order: the one place this package
+// ranges over a map, so the order of the map never reaches an output (and
+// .workflowcheck.yaml can vouch for this function alone).
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -122,7 +122,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /{version}/{id}", s.authed(s.handleGet))
 	s.mux.HandleFunc("GET /_sandbox/media/{id}", s.authed(s.handleDownload))
 	s.mux.HandleFunc("GET /_sandbox/requests", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, s.Requests()) })
-	s.mux.HandleFunc("GET /_sandbox/sent", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, s.Sent()) })
+	s.mux.HandleFunc("GET /_sandbox/sent", s.handleSentQuery) // see longpoll.go
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeGraphError(w, http.StatusBadRequest, 2500, "Unknown path components: "+r.URL.Path, "", s.traceID())
 	})

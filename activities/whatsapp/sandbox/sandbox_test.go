@@ -146,7 +146,7 @@ func TestAuthRequired(t *testing.T) {
 
 func TestStart(t *testing.T) {
 	t.Parallel()
-	rs, err := sandbox.Start("127.0.0.1:0", sandbox.Options{})
+	rs, err := sandbox.Start(context.Background(), "127.0.0.1:0", sandbox.Options{})
 	require.NoError(t, err)
 	acct := whatsapp.Account{BaseURL: rs.URL, PhoneNumberID: phoneID, AccessToken: "t"}
 	transport := &http.Transport{}

@@ -19,9 +19,9 @@ type RunningServer struct {
 
 // Start listens on addr ("127.0.0.1:0" for any free port) and serves a new
 // sandbox until Close. It is what the sandbox subcommand runs.
-func Start(addr string, opts Options) (*RunningServer, error) {
+func Start(ctx context.Context, addr string, opts Options) (*RunningServer, error) {
 	var lc net.ListenConfig
-	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

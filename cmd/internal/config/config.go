@@ -38,6 +38,11 @@ type Config struct {
 	EncryptionKey []byte
 
 	ShutdownTimeout time.Duration
+	// RESTAllowPrivateNetworks lets rest_api nodes call loopback and private
+	// addresses (off in production: a bot author must not reach internal services).
+	RESTAllowPrivateNetworks bool
+	// RESTRewrites sends rest_api calls for one base URL to another (staging, tests).
+	RESTRewrites map[string]string
 }
 
 // Temporal says where the Temporal frontend is.
@@ -113,6 +118,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AdminPassword:   r.secret("ADMIN_PASSWORD"),
 		EncryptionKey:   r.key("ENCRYPTION_KEY"),
 		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 30*time.Second),
+
+		RESTAllowPrivateNetworks: r.boolean("REST_ALLOW_PRIVATE_NETWORKS", false),
+		RESTRewrites:             r.rewrites("REST_URL_REWRITES"),
 	}
 	c.DatabaseURL = r.databaseURL()
 	r.check(c)

@@ -59,6 +59,7 @@ func TestFromEnv_Values(t *testing.T) {
 		"FRONTEND_URL":                  "https://console.example.com, http://localhost:5173/",
 		"ADMIN_EMAIL":                   "admin@example.com",
 		"ADMIN_PASSWORD":                "correct horse",
+		"REST_URL_REWRITES":             "https://httpbin.org=http://127.0.0.1:9000/, https://a.example=https://b.example",
 	}))
 	require.NoError(t, err)
 	require.Equal(t, "postgres://bot:p%40ss%2Fword@pg.internal:6432/chat?sslmode=require", c.DatabaseURL.Reveal())
@@ -69,6 +70,7 @@ func TestFromEnv_Values(t *testing.T) {
 	require.Equal(t, slog.LevelDebug, c.LogLevel)
 	require.Equal(t, []string{"https://console.example.com", "http://localhost:5173"}, c.FrontendURLs)
 	require.Equal(t, "s3cret", c.WhatsApp.AppSecret.Reveal())
+	require.Equal(t, map[string]string{"https://httpbin.org": "http://127.0.0.1:9000", "https://a.example": "https://b.example"}, c.RESTRewrites)
 
 	// A logged or printed config shows no secret.
 	printed := fmt.Sprintf("%v %+v %#v", c, c, c)
@@ -106,6 +108,8 @@ func TestFromEnv_Errors(t *testing.T) {
 		{"short encryption key", map[string]string{"ENCRYPTION_KEY": "c2hvcnQ="}, "ENCRYPTION_KEY"},
 		{"migrate flag", map[string]string{"MIGRATE_ON_START": "yes please"}, "MIGRATE_ON_START"},
 		{"shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, "SHUTDOWN_TIMEOUT"},
+		{"rest rewrites", map[string]string{"REST_URL_REWRITES": "httpbin.org=127.0.0.1"}, "REST_URL_REWRITES"},
+		{"private networks flag", map[string]string{"REST_ALLOW_PRIVATE_NETWORKS": "sometimes"}, "REST_ALLOW_PRIVATE_NETWORKS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

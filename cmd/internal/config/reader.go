@@ -253,3 +253,26 @@ func (r *reader) sslMode(name string) string {
 	r.fail(name, fmt.Sprintf("must be true, false or an sslmode (require, verify-full, …), got %q", v))
 	return "disable"
 }
+
+// rewrites parses "from=to,from=to" pairs of http(s) base URLs.
+func (r *reader) rewrites(name string) map[string]string {
+	v := r.lookup(name)
+	if v == "" {
+		return nil
+	}
+	out := map[string]string{}
+	for _, pair := range strings.Split(v, ",") {
+		from, to, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || !isHTTPURL(from) || !isHTTPURL(to) {
+			r.fail(name, fmt.Sprintf("must be a comma-separated list of from=to base URLs such as https://api.example.com=http://127.0.0.1:9000, got %q", pair))
+			return nil
+		}
+		out[strings.TrimRight(from, "/")] = strings.TrimRight(to, "/")
+	}
+	return out
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

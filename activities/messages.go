@@ -1,0 +1,196 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/wabuilder/wab/activities/whatsapp"
+	"github.com/wabuilder/wab/db"
+)
+
+// SenderBot is messages.sender for what the chatbot sends.
+const SenderBot = "bot"
+
+// SendMessages sends a turn's messages in order, after marking MarkRead as
+// read with the typing indicator (a failure there is logged and ignored).
+//
+// Idempotency: message i has the key KeyPrefix/(FirstSeq+i). Its outbound
+// row (status pending) is stored under that key before the Graph API call,
+// and gets the wamid once Meta accepts it; a retried or repeated call skips
+// every message whose row has a wamid, so nothing is sent twice. (One gap
+// remains: a crash between Meta's answer and storing the wamid resends that
+// one message. The Graph API has no idempotency key to close it.) A message
+// already recorded as failed is not sent again; its error is returned anew.
+//
+// Errors: throttling, 5xx and network errors are retryable and typed with
+// their whatsapp.ErrKind* (Retry-After is honoured). Anything else marks the
+// row failed with Meta's code and title, marks the account unhealthy when
+// the account is at fault, and returns a non-retryable ApplicationError whose
+// type is the whatsapp.ErrKind* and whose details are SendFailureDetails;
+// the messages before Index were sent.
+//
+// Call it as a REGULAR activity: it calls Meta, may be throttled for
+// minutes, and must be retried with backoff, not inside a workflow task.
+func (a *Activities) SendMessages(ctx context.Context, in SendMessagesInput) (SendMessagesResult, error) {
+	if in.KeyPrefix == "" || in.To == "" {
+		return SendMessagesResult{}, invalidInput(errors.New("send messages: KeyPrefix and To are required"))
+	}
+	msgs := make([]whatsapp.OutboundMessage, len(in.Messages))
+	for i, o := range in.Messages {
+		m, err := whatsAppMessage(in.To, o)
+		if err != nil { // a workflow bug: fail before sending anything
+			return SendMessagesResult{}, temporal.NewNonRetryableApplicationError(err.Error(),
+				whatsapp.ErrKindInvalidMessage, err, SendFailureDetails{Index: i, Title: err.Error()})
+		}
+		msgs[i] = m
+	}
+	acct, err := a.account(ctx, in.AccountID)
+	if errors.Is(err, db.ErrNotFound) {
+		return SendMessagesResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("account %s not found", in.AccountID), ErrTypeNotFound, err)
+	}
+	if err != nil {
+		return SendMessagesResult{}, err
+	}
+	if in.MarkRead != "" {
+		if err := a.wa.MarkRead(ctx, acct, in.MarkRead, true); err != nil {
+			activity.GetLogger(ctx).Warn("mark read failed; sending anyway", "wamid", in.MarkRead, "err", err)
+		}
+	}
+	out := SendMessagesResult{Sent: make([]SentMessage, 0, len(msgs))}
+	for i, m := range msgs {
+		seq := in.FirstSeq + int64(i)
+		row, err := a.sendOne(ctx, in, acct, i, in.KeyPrefix+"/"+strconv.FormatInt(seq, 10), m)
+		if err != nil {
+			return SendMessagesResult{}, err
+		}
+		out.Sent = append(out.Sent, SentMessage{Seq: seq, WAMID: row.WAMID, MessageID: row.ID})
+	}
+	return out, nil
+}
+
+// sendOne sends message i unless its row shows an earlier attempt reached Meta.
+func (a *Activities) sendOne(ctx context.Context, in SendMessagesInput, acct whatsapp.Account, i int, key string, m whatsapp.OutboundMessage) (db.Message, error) {
+	row, err := a.outboundRow(ctx, in, key, m)
+	if err != nil {
+		return db.Message{}, err
+	}
+	switch {
+	case row.WAMID != "":
+		return row, nil
+	case row.Status == db.StatusFailed:
+		return row, recordedFailure(i, row)
+	}
+	res, err := a.wa.Send(ctx, acct, m)
+	if err != nil {
+		return db.Message{}, a.sendFailed(ctx, in, i, row, err)
+	}
+	// Meta has the message now: failing here would resend it on retry, so
+	// ride out a short database hiccup first.
+	at := a.now()
+	for attempt := 1; ; attempt++ {
+		err = inTx(ctx, a.store, func(tx Tx) error {
+			var err error
+			if row, err = tx.MarkMessageSent(ctx, row.ID, res.WAMID, at); err != nil {
+				return err
+			}
+			if _, err := tx.RecordConversationMessage(ctx, in.ConversationID, db.ConversationActivity{At: at, Preview: preview(m)}); err != nil {
+				return err
+			}
+			id := row.ID
+			return tx.Notify(ctx, db.Event{
+				Type: db.EventMessageSent, ConversationID: in.ConversationID, SessionID: in.SessionID,
+				Status: string(row.Status), MessageID: &id, WAMID: res.WAMID,
+			})
+		})
+		if err == nil || attempt == 3 {
+			return row, err
+		}
+		select {
+		case <-ctx.Done():
+			return row, err
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+	}
+}
+
+// outboundRow stores message m as pending under key, or returns the row an
+// earlier attempt stored.
+func (a *Activities) outboundRow(ctx context.Context, in SendMessagesInput, key string, m whatsapp.OutboundMessage) (db.Message, error) {
+	payload, err := m.GraphPayload()
+	if err != nil {
+		return db.Message{}, temporal.NewNonRetryableApplicationError(err.Error(), whatsapp.ErrKindInvalidMessage, err)
+	}
+	row, inserted, err := a.store.InsertMessage(ctx, db.NewMessage{
+		AccountID: in.AccountID, ConversationID: in.ConversationID, SessionID: in.SessionID,
+		Direction: db.Outbound, IdempotencyKey: key, Type: storedType(m.Type), Payload: payload,
+		Status: db.StatusPending, Sender: SenderBot,
+	})
+	if err != nil || inserted {
+		return row, err
+	}
+	return a.store.MessageByIdempotencyKey(ctx, in.AccountID, key)
+}
+
+// sendFailed handles a failed Graph call: retryable errors go back to
+// Temporal typed by kind; others are recorded on the row (and the account)
+// and returned as non-retryable.
+func (a *Activities) sendFailed(ctx context.Context, in SendMessagesInput, i int, row db.Message, err error) error {
+	kind := whatsapp.KindOf(err)
+	if whatsapp.IsRetryable(err) {
+		if kind == "" {
+			return err // not the client's (e.g. a canceled context): Temporal's default handling
+		}
+		var apiErr *whatsapp.APIError
+		opts := temporal.ApplicationErrorOptions{Cause: err}
+		if errors.As(err, &apiErr) {
+			opts.NextRetryDelay = apiErr.RetryAfter // zero: the retry policy decides
+		}
+		return temporal.NewApplicationErrorWithOptions(err.Error(), kind, opts)
+	}
+	me := db.MessageError{Title: err.Error()}
+	var apiErr *whatsapp.APIError
+	if errors.As(err, &apiErr) {
+		me = db.MessageError{Code: apiErr.Code, Title: firstNonEmpty(apiErr.Title, apiErr.Message), Detail: apiErr.Details}
+	}
+	if _, dbErr := a.store.MarkMessageFailed(ctx, row.ID, me, a.now()); dbErr != nil {
+		return dbErr // retried: Meta refuses again and the row is marked then
+	}
+	if whatsapp.IsAccountProblem(err) {
+		a.accounts.forget(in.AccountID) // re-read credentials next time: they may get fixed
+		if dbErr := a.store.SetAccountHealth(ctx, in.AccountID, db.HealthUnhealthy, err.Error()); dbErr != nil {
+			activity.GetLogger(ctx).Error("could not mark account unhealthy", "account_id", in.AccountID, "err", dbErr)
+		}
+	}
+	return temporal.NewNonRetryableApplicationError(err.Error(), kind, err,
+		SendFailureDetails{Index: i, Code: me.Code, Title: me.Title})
+}
+
+// recordedFailure rebuilds the error of a message an earlier attempt
+// recorded as failed, typed from its stored code.
+func recordedFailure(i int, row db.Message) error {
+	var code int
+	title := "send failed"
+	if row.Error != nil {
+		code, title = row.Error.Code, firstNonEmpty(row.Error.Title, title)
+	}
+	kind := (&whatsapp.APIError{HTTPStatus: http.StatusBadRequest, Code: code}).Kind()
+	msg := fmt.Sprintf("message %s failed earlier: %s", row.IdempotencyKey, title)
+	return temporal.NewNonRetryableApplicationError(msg, kind, nil, SendFailureDetails{Index: i, Code: code, Title: title})
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

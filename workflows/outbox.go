@@ -1,0 +1,116 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/wabuilder/wab/activities"
+	"github.com/wabuilder/wab/activities/whatsapp"
+)
+
+// customerServiceWindow is how long after the customer's last message
+// WhatsApp accepts free-form messages.
+const customerServiceWindow = 24 * time.Hour
+
+// errWindowClosed stops a send that WhatsApp would refuse anyway.
+var errWindowClosed = errors.New("the 24-hour customer service window is closed")
+
+// turnBuffer collects what a turn sends and records, so that a turn costs one
+// send activity and one record activity however many nodes it ran.
+type turnBuffer struct {
+	outbox    []activities.Outbound
+	events    []activities.SessionEvent
+	markRead  string
+	endStatus string
+	endReason string
+}
+
+// send queues a message; it goes out at the next flush, in order.
+func (c *conversation) send(m activities.Outbound) {
+	c.turn.outbox = append(c.turn.outbox, m)
+}
+
+// flush sends the queued messages. A send that fails for good ends the
+// session with the reason (the customer cannot be reached).
+func (c *conversation) flush(ctx workflow.Context) {
+	if err := c.flushOrError(ctx); err != nil && c.st.Session != nil {
+		c.endSession(ctx, StatusFailed, sendFailureReason(err))
+	}
+}
+
+// flushOrError sends the queued messages and reports a failure to the caller.
+// Each message's idempotency key is the workflow's key base plus its sequence
+// number, so a retried activity never sends twice.
+func (c *conversation) flushOrError(ctx workflow.Context) error {
+	msgs := c.turn.outbox
+	if len(msgs) == 0 {
+		return nil
+	}
+	c.turn.outbox = nil
+	if workflow.Now(ctx).Sub(c.st.LastInboundAt) >= customerServiceWindow {
+		c.log.Warn("not sending outside the customer service window", "messages", len(msgs))
+		return errWindowClosed
+	}
+	in := activities.SendMessagesInput{
+		AccountID:      c.in.AccountID,
+		ConversationID: c.in.ConversationID,
+		To:             c.in.WAID,
+		KeyPrefix:      workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + c.st.KeyBase,
+		FirstSeq:       c.st.OutSeq + 1,
+		Messages:       msgs,
+		MarkRead:       c.turn.markRead,
+	}
+	if s := c.st.Session; s != nil {
+		id := s.ID
+		in.SessionID = &id
+	}
+	c.st.OutSeq += int64(len(msgs))
+	c.turn.markRead = ""
+	err := workflow.ExecuteActivity(withSendActivity(ctx), acts.SendMessages, in).Get(ctx, nil)
+	if err != nil {
+		c.log.Error("send failed", "err", err, "type", sendErrorType(err))
+	}
+	return err
+}
+
+// sendFailureReason is the completion reason for a session whose send failed.
+func sendFailureReason(err error) string {
+	if errors.Is(err, errWindowClosed) || sendErrorType(err) == whatsapp.ErrKindWindowClosed {
+		return ReasonWindowClosed
+	}
+	return ReasonSendFailed
+}
+
+// record writes the turn's session changes and events in one local activity.
+func (c *conversation) record(ctx workflow.Context) {
+	s := c.st.Session
+	if s == nil {
+		return
+	}
+	in := activities.RecordTurnInput{
+		SessionID:   s.ID,
+		Status:      s.Status,
+		CurrentNode: s.Node,
+		Variables:   s.Vars,
+		Events:      c.turn.events,
+		EndStatus:   c.turn.endStatus,
+		EndReason:   c.turn.endReason,
+		At:          workflow.Now(ctx),
+	}
+	c.turn.events, c.turn.endStatus, c.turn.endReason = nil, "", ""
+	if err := workflow.ExecuteLocalActivity(withDBActivity(ctx), acts.RecordTurn, in).Get(ctx, nil); err != nil {
+		c.log.Error("record turn failed", "session_id", s.ID, "err", err)
+	}
+}
+
+// finishTurn sends and records what the turn produced.
+func (c *conversation) finishTurn(ctx workflow.Context) {
+	c.flush(ctx)
+	if c.st.Session != nil {
+		c.record(ctx)
+	}
+	c.upsertSearchAttributes(ctx, false)
+	c.turn.markRead = ""
+}
