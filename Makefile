@@ -12,6 +12,9 @@ GOLANGCI_LINT_VERSION := v2.15.0
 WORKFLOWCHECK_VERSION := v0.6.0
 
 TEST_TIMEOUT ?= 14m
+# How long each fuzz target runs in `make test`; `make fuzz FUZZTIME=10m` digs deeper.
+FUZZTIME ?= 3s
+FUZZ_TARGETS := ./api/webhook:FuzzParse ./api/webhook:FuzzValidSignature ./activities/whatsapp:FuzzParsePayload
 
 .PHONY: help
 help: ## Show this help.
@@ -24,8 +27,15 @@ run: tools postgres build ## Bring everything up locally (PostgreSQL, Temporal +
 	$(BIN)/wab dev -stack
 
 .PHONY: test
-test: tools postgres ## Unit and integration tests (real PostgreSQL and Temporal, started by the tests).
+test: tools postgres ## Unit and integration tests (real PostgreSQL and Temporal, started by the tests), then a brief fuzz.
 	go test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+.PHONY: fuzz
+fuzz: ## Fuzz the webhook parser, the signature check and the Graph payload parser (FUZZTIME each).
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+		go test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; done
 
 ## ---- development ----
 

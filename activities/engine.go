@@ -85,6 +85,9 @@ const (
 	OutboundText     = "text"
 	OutboundQuestion = "question"
 	OutboundFlow     = "flow"
+	// OutboundTemplate is a node's template fallback, sent when the 24-hour
+	// window is closed.
+	OutboundTemplate = "template"
 )
 
 // Outbound is one message the bot sends, in the engine's terms; the activity
@@ -95,6 +98,7 @@ type Outbound struct {
 	Text     string                  `json:",omitempty"`
 	Question *graph.OutboundQuestion `json:",omitempty"`
 	Flow     *graph.OutboundFlow     `json:",omitempty"`
+	Template *graph.OutboundTemplate `json:",omitempty"`
 }
 
 // SendMessagesInput sends a turn's messages in order. Message i gets the

@@ -30,6 +30,11 @@ func whatsAppMessage(to string, o Outbound) (whatsapp.OutboundMessage, error) {
 			return m, fmt.Errorf("node %s: flow message without a flow", o.NodeID)
 		}
 		return flowMessage(m, *o.Flow)
+	case OutboundTemplate:
+		if o.Template == nil {
+			return m, fmt.Errorf("node %s: template message without a template", o.NodeID)
+		}
+		m.Type, m.Template = whatsapp.TypeTemplate, templateMessage(*o.Template)
 	default:
 		return m, fmt.Errorf("node %s: unknown outbound kind %q", o.NodeID, o.Kind)
 	}
@@ -133,4 +138,17 @@ func preview(m whatsapp.OutboundMessage) string {
 		return s
 	}
 	return string([]rune(s)[:maxPreview-1]) + "…"
+}
+
+// templateMessage fills a template's body variables in order.
+func templateMessage(t graph.OutboundTemplate) *whatsapp.Template {
+	out := &whatsapp.Template{Name: t.Name, Language: t.Language}
+	if len(t.BodyParams) > 0 {
+		body := whatsapp.TemplateComponent{Type: "body"}
+		for _, p := range t.BodyParams {
+			body.Parameters = append(body.Parameters, whatsapp.TemplateParameter{Type: "text", Text: p})
+		}
+		out.Components = []whatsapp.TemplateComponent{body}
+	}
+	return out
 }

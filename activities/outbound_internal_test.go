@@ -21,6 +21,11 @@ func TestWhatsAppMessage(t *testing.T) {
 		in   Outbound
 		want string // the Graph payload
 	}{{
+		"template fallback with body parameters",
+		Outbound{Kind: OutboundTemplate, Template: &graph.OutboundTemplate{Name: "order_update", Language: "tr", BodyParams: []string{"Ayşe", "#42"}}},
+		`{` + envelope + `,"type":"template","template":{"name":"order_update","language":{"code":"tr"},
+		  "components":[{"type":"body","parameters":[{"type":"text","text":"Ayşe"},{"type":"text","text":"#42"}]}]}}`,
+	}, {
 		"text, never a link preview",
 		Outbound{Kind: OutboundText, Text: "See https://example.com"},
 		`{` + envelope + `,"type":"text","text":{"preview_url":false,"body":"See https://example.com"}}`,

@@ -20,10 +20,10 @@ type AccountSource interface {
 
 // Account cache timings. The TTL bounds how long a revoked secret keeps
 // validating; a miss (unknown signature, token or number) reloads early,
-// at most once per minReload so forged requests cannot load the database.
+// at most once per minReload, so forged requests cannot load the database.
 const (
 	defaultAccountsTTL = 15 * time.Second
-	minReload          = time.Second
+	minReload          = 250 * time.Millisecond
 )
 
 // webhookAccount is what the webhook needs of an account.
@@ -80,7 +80,7 @@ type accountCache struct {
 
 	mu         sync.Mutex
 	cur        *accountSet
-	lastReload time.Time
+	lastReload time.Time // the last load's start, failed or not
 }
 
 func newAccountCache(src AccountSource, ttl time.Duration) *accountCache {
@@ -100,28 +100,41 @@ func (c *accountCache) get(ctx context.Context) (*accountSet, error) {
 	return c.loadLocked(ctx)
 }
 
-// reload loads the set ahead of its TTL, for a signature, token or number
-// the cached set does not know (an account added or a secret rotated since).
-// It reports false, with the cached set, when a reload ran too recently.
-func (c *accountCache) reload(ctx context.Context) (*accountSet, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur != nil && time.Since(c.lastReload) < minReload {
-		return c.cur, false, nil
+// fresh returns a set loaded after since: for a signature, token or number
+// the cached set does not know (an account added or a secret rotated since
+// it was loaded). Loads run at most once per minReload, so callers may wait
+// up to that long; callers waiting together share one load.
+func (c *accountCache) fresh(ctx context.Context, since time.Time) (*accountSet, error) {
+	for {
+		c.mu.Lock()
+		if c.cur != nil && !c.cur.loaded.Before(since) {
+			s := c.cur
+			c.mu.Unlock()
+			return s, nil
+		}
+		wait := minReload - time.Since(c.lastReload)
+		if c.cur == nil || wait <= 0 {
+			s, err := c.loadLocked(ctx)
+			c.mu.Unlock()
+			return s, err
+		}
+		c.mu.Unlock()
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	s, err := c.loadLocked(ctx)
-	if err != nil {
-		return c.cur, false, err
-	}
-	return s, true, nil
 }
 
 func (c *accountCache) loadLocked(ctx context.Context) (*accountSet, error) {
+	// Stamped before the query: the set holds every account committed by then.
+	start := time.Now()
+	c.lastReload = start
 	accounts, err := c.src.Accounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	c.cur, c.lastReload = newAccountSet(accounts, now), now
+	c.cur = newAccountSet(accounts, start)
 	return c.cur, nil
 }

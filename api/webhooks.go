@@ -47,16 +47,18 @@ func (h *handlers) verifyWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return BadRequest("query", "not a valid query string")
 	}
+	arrived := time.Now()
 	set, err := h.accounts.get(c.UserContext())
 	if err != nil {
 		return err
 	}
 	challenge, err := verifyAny(q, set.verifyTokens)
-	if errors.Is(err, webhook.ErrVerifyToken) {
+	if errors.Is(err, webhook.ErrVerifyToken) && set.loaded.Before(arrived) {
 		// Perhaps the account was just added: look again before refusing.
-		if fresh, ok, _ := h.accounts.reload(c.UserContext()); ok {
-			challenge, err = verifyAny(q, fresh.verifyTokens)
+		if set, err = h.accounts.fresh(c.UserContext(), arrived); err != nil {
+			return err
 		}
+		challenge, err = verifyAny(q, set.verifyTokens)
 	}
 	switch {
 	case errors.Is(err, webhook.ErrVerifyRequest):
@@ -99,21 +101,22 @@ func (h *handlers) receiveWebhook(c *fiber.Ctx) error {
 	if sig == "" {
 		return statusError(fiber.StatusUnauthorized, "unauthorized", "missing "+webhook.SignatureHeader)
 	}
-	ctx := c.UserContext()
+	ctx, arrived := c.UserContext(), time.Now()
 	set, err := h.accounts.get(ctx)
 	if err != nil {
 		return err
 	}
-	signers, reloaded := set.signers(body, sig), false
-	if len(signers) == 0 {
+	signers := set.signers(body, sig)
+	if len(signers) == 0 && set.loaded.Before(arrived) {
 		// A secret rotated or an account added since the last load?
-		if set, reloaded, err = h.accounts.reload(ctx); reloaded {
-			signers = set.signers(body, sig)
+		if set, err = h.accounts.fresh(ctx, arrived); err != nil {
+			return err
 		}
-		if len(signers) == 0 {
-			h.d.Log.WarnContext(ctx, "webhook signature matches no account", "reload_err", err)
-			return statusError(fiber.StatusUnauthorized, "unauthorized", "invalid signature")
-		}
+		signers = set.signers(body, sig)
+	}
+	if len(signers) == 0 {
+		h.d.Log.WarnContext(ctx, "webhook signature matches no account")
+		return statusError(fiber.StatusUnauthorized, "unauthorized", "invalid signature")
 	}
 	// Fasthttp reuses the body buffer once the handler returns; nothing
 	// parsed may point into it.
@@ -122,10 +125,13 @@ func (h *handlers) receiveWebhook(c *fiber.Ctx) error {
 		h.d.Log.WarnContext(ctx, "malformed webhook", "err", err)
 		return BadRequest("body", "not a WhatsApp webhook")
 	}
-	if !reloaded && unknownNumbers(batch, set) {
-		if fresh, ok, _ := h.accounts.reload(ctx); ok {
-			set, signers = fresh, fresh.signers(body, sig)
+	if unknownNumbers(batch, set) && set.loaded.Before(arrived) {
+		// A number added since the last load must not be skipped: only a
+		// set loaded after this request arrived may call a number unknown.
+		if set, err = h.accounts.fresh(ctx, arrived); err != nil {
+			return err
 		}
+		signers = set.signers(body, sig)
 	}
 	return h.ingest(c, batch, set, signers)
 }

@@ -240,3 +240,28 @@ func TestBodyLimit_OtherRoutes(t *testing.T) {
 	defer resp.Body.Close()
 	require.Equal(t, 413, resp.StatusCode)
 }
+
+// A number added after the accounts were cached is not mistaken for an
+// unknown one (which would be acknowledged and dropped).
+func TestWebhook_SeesAccountsAddedSinceCached(t *testing.T) {
+	t.Parallel()
+	b := setupWebhook(t)
+	ctx := context.Background()
+	first := hookBody(t, change{PhoneNumberID: b.acc.PhoneNumberID, Messages: []map[string]any{textMsg("16505551234", "wamid.f1", "hi")}})
+	status, _ := post(t, b.app, first, webhook.Sign(first, testSecret)) // loads the cache
+	require.Equal(t, 200, status)
+
+	added := dbtest.Account(ctx, t, b.store, &dbtest.AccountOpts{VerifyToken: "added-token"})
+	body := hookBody(t, change{PhoneNumberID: added.PhoneNumberID, Messages: []map[string]any{textMsg("16505551234", "wamid.f2", "hi")}})
+	status, _ = post(t, b.app, body, webhook.Sign(body, testSecret))
+	require.Equal(t, 200, status)
+	var n int
+	require.NoError(t, b.tx.QueryRow(ctx, `SELECT count(*) FROM messages WHERE account_id = $1`, added.ID).Scan(&n))
+	require.Equal(t, 1, n)
+
+	q := url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {"added-token"}, "hub.challenge": {"42"}}
+	resp, err := b.app.Test(httptest.NewRequestWithContext(ctx, "GET", api.WebhookPath+"?"+q.Encode(), nil), -1)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wabuilder/wab/activities"
 	"github.com/wabuilder/wab/activities/whatsapp"
+	"github.com/wabuilder/wab/workflows/graph"
 )
 
 // customerServiceWindow is how long after the customer's last message
@@ -50,8 +51,10 @@ func (c *conversation) flushOrError(ctx workflow.Context) error {
 	}
 	c.turn.outbox = nil
 	if workflow.Now(ctx).Sub(c.st.LastInboundAt) >= customerServiceWindow {
-		c.log.Warn("not sending outside the customer service window", "messages", len(msgs))
-		return errWindowClosed
+		if msgs = c.templateFallbacks(msgs); len(msgs) == 0 {
+			c.log.Warn("not sending outside the customer service window")
+			return errWindowClosed
+		}
 	}
 	in := activities.SendMessagesInput{
 		AccountID:      c.in.AccountID,
@@ -113,4 +116,25 @@ func (c *conversation) finishTurn(ctx workflow.Context) {
 	}
 	c.upsertSearchAttributes(ctx, false)
 	c.turn.markRead = ""
+}
+
+// templateFallbacks replaces free-form messages, which WhatsApp refuses once
+// the 24-hour window has closed, by their nodes' template fallbacks (one per
+// node). Messages of nodes without one are dropped.
+func (c *conversation) templateFallbacks(msgs []activities.Outbound) []activities.Outbound {
+	if c.version == nil || c.st.Session == nil {
+		return nil
+	}
+	var out []activities.Outbound
+	done := map[string]bool{}
+	for _, m := range msgs {
+		if done[m.NodeID] {
+			continue
+		}
+		done[m.NodeID] = true
+		if t, ok := graph.BuildTemplate(*c.version, m.NodeID, c.st.Session.Vars); ok {
+			out = append(out, activities.Outbound{Kind: activities.OutboundTemplate, NodeID: m.NodeID, Template: &t})
+		}
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wabuilder/wab/activities"
 	"github.com/wabuilder/wab/workflows"
 )
 
@@ -81,4 +82,27 @@ func TestTime_WindowClosedStopsFreeFormMessages(t *testing.T) {
 	status, reason := h.ended()
 	require.Equal(t, workflows.StatusFailed, status)
 	require.Equal(t, workflows.ReasonWindowClosed, reason)
+}
+
+func TestTime_WindowClosedSendsTemplateFallback(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, botJSON(`
+		{"id":"d","type":"delay","data":{"label":"d","delay":{"value":3,"unit":"days"}}},
+		{"id":"m","type":"message","data":{"label":"m","content":"Your order shipped, {{customer_name}}",
+		  "templateFallback":{"name":"order_shipped","language":"en_US","bodyParams":["{{customer_name}}"]}}},
+		{"id":"q","type":"question","data":{"label":"q","type":"question","content":"Rate us?"}}`,
+		`{"source":"start","target":"d"},{"source":"d","target":"m"},{"source":"m","target":"q"}`))
+	m := text("hi")
+	m.ContactName = "Ayşe"
+	h.at(time.Second, m)
+	h.run()
+	require.Len(t, h.sends, 1, "only the template goes out; the question has no fallback")
+	sent := h.sends[0].Messages
+	require.Len(t, sent, 1)
+	require.Equal(t, activities.OutboundTemplate, sent[0].Kind)
+	require.Equal(t, "order_shipped", sent[0].Template.Name)
+	require.Equal(t, []string{"Ayşe"}, sent[0].Template.BodyParams)
+	status, reason := h.ended()
+	require.Equal(t, workflows.StatusExpired, status, "the session waits on the question until inactivity")
+	require.Equal(t, workflows.ReasonInactivity, reason)
 }

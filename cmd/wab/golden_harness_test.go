@@ -39,6 +39,7 @@ import (
 type golden struct {
 	t       *testing.T
 	store   *db.Store
+	pool    *pgxpool.Pool
 	sandbox *sandbox.RunningServer
 	app     *started
 	secret  string
@@ -69,8 +70,13 @@ var goldenNumbers atomic.Int64
 
 func startGolden(t *testing.T) *golden {
 	t.Helper()
+	return startGoldenWith(t, startTemporal(t).Address())
+}
+
+// startGoldenWith runs the stack against the Temporal server at address.
+func startGoldenWith(t *testing.T, address string) *golden {
+	t.Helper()
 	ctx := context.Background()
-	tmp := startTemporal(t)
 	dbURL := dbtest.NewDatabase(ctx, t)
 	g := &golden{t: t, secret: goldenSecret}
 	g.rest = httptest.NewServer(http.HandlerFunc(g.echo))
@@ -88,7 +94,7 @@ func startGolden(t *testing.T) *golden {
 	g.app = startOnPort(t, appPort, map[string]string{
 		"DATABASE_URL":                  dbURL,
 		"MIGRATE_ON_START":              "true",
-		"TEMPORAL_ADDRESS":              tmp.Address(),
+		"TEMPORAL_ADDRESS":              address,
 		"ENCRYPTION_KEY":                testKey,
 		"WHATSAPP_PHONE_NUMBER_ID":      "100000000000001",
 		"WHATSAPP_ACCESS_TOKEN":         "golden-token",
@@ -107,6 +113,7 @@ func startGolden(t *testing.T) *golden {
 	box, err := secret.NewBox([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
 	g.store = db.New(pool, box)
+	g.pool = pool
 	return g
 }
 

@@ -49,10 +49,14 @@ func goldenStrapi(t *testing.T, g *golden) {
 	c.gets("Teşekkürler! İyi günler. 👋")
 	c.hearsNothing()
 
-	// The price flow, then "no"; a bad answer to the last question is
-	// re-asked.
+	// The restart keyword works while a flow is open; then the price flow,
+	// a bad answer to the last question (re-asked), and "no".
 	c = g.customer(t, number)
 	c.says("Merhaba")
+	c.gets(welcome, menu)
+	c.taps("btn_stock", "📦 Stok Güncelle")
+	c.gets("flow:Ürün stoklarını güncellemek için formu açın.")
+	c.says("Baştan")
 	c.gets(welcome, menu)
 	c.taps("btn_price", "💰 Fiyat Güncelle")
 	c.gets("flow:Ürün fiyatlarını güncellemek için formu açın.")

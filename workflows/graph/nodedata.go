@@ -111,6 +111,10 @@ type NodeData struct {
 	// handoff (new): a note for the agent (content is the customer message).
 	HandoffNote string `json:"handoffNote"`
 
+	// Any node that sends (new): the approved template to send instead when
+	// WhatsApp's 24-hour customer service window is closed.
+	TemplateFallback *TemplateFallback `json:"templateFallback"`
+
 	raw json.RawMessage // the imported object, canonical; nil for data built in Go
 }
 

@@ -59,6 +59,14 @@ func validateNode(p *reporter, n Node, out []Edge) {
 	if IsWaiting(n.Type) && n.Type != TypeDelay && n.Type != TypeHandoff {
 		validateTimeout(c, d, out)
 	}
+	if t := d.TemplateFallback; t != nil {
+		if strings.TrimSpace(t.Name) == "" {
+			c.err("data.templateFallback.name", "template_name_required", "a template fallback needs the template's name")
+		}
+		if strings.TrimSpace(t.Language) == "" {
+			c.err("data.templateFallback.language", "template_language_required", "a template fallback needs a language code such as en_US")
+		}
+	}
 }
 
 func validateTimeout(c nodeCheck, d NodeData, out []Edge) {
