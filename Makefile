@@ -26,6 +26,10 @@ help: ## Show this help.
 run: tools postgres build ## Bring everything up locally (PostgreSQL, Temporal + UI, API, worker). Ctrl-C stops it.
 	$(BIN)/wab dev -stack
 
+.PHONY: chat
+chat: build ## Chat with the bot of `make run` as a WhatsApp customer, in this terminal.
+	$(BIN)/wab chat
+
 .PHONY: test
 test: tools postgres ## Unit and integration tests (real PostgreSQL and Temporal, started by the tests), then a brief fuzz.
 	go test -race -count=1 -timeout $(TEST_TIMEOUT) ./...

@@ -58,6 +58,14 @@ func (c *conversation) handleInbound(ctx workflow.Context, m InboundMessage) {
 	if c.st.Session != nil {
 		return // the version could not be loaded: the session was ended
 	}
+	if m.Answer.Kind == graph.AnswerFlow &&
+		workflow.GetVersion(ctx, changeFlowReplyStartsNothing, workflow.DefaultVersion, 1) == 1 {
+		// A late form submission answers a session that is over; it is not a
+		// greeting, so it starts nothing (as in the reference). Versioned:
+		// earlier runs started a session here, and replay must do the same.
+		c.log.Info("flow reply without a session ignored", "wamid", m.WAMID)
+		return
+	}
 	var sel activities.SelectChatbotResult
 	err := workflow.ExecuteLocalActivity(withDBActivity(ctx), acts.SelectChatbot,
 		activities.SelectChatbotInput{AccountID: c.in.AccountID, Text: text}).Get(ctx, &sel)

@@ -74,3 +74,12 @@ func TestLifecycle_ContinueAsNewKeepsState(t *testing.T) {
 func converterGet(can *workflow.ContinueAsNewError, out any) error {
 	return converter.GetDefaultDataConverter().FromPayloads(can.Input, out)
 }
+
+func TestLifecycle_LateFlowReplyStartsNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, referenceBot(t, "sample-chatbot.json"))
+	h.at(time.Second, flowReply("old-session-token", map[string]any{"x": 1}))
+	h.run()
+	require.Zero(t, h.selects, "a form submission is not a greeting")
+	require.Empty(t, h.texts())
+}

@@ -42,3 +42,11 @@ const (
 	// QueryState returns a ConversationStatus.
 	QueryState = "state"
 )
+
+// Change IDs of workflow.GetVersion: one per behaviour change that running
+// conversations may replay. Never reuse or remove one.
+const (
+	// changeFlowReplyStartsNothing: an nfm_reply without a session no longer
+	// starts one.
+	changeFlowReplyStartsNothing = "flow-reply-starts-nothing"
+)

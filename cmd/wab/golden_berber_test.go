@@ -198,9 +198,6 @@ func goldenBerber(t *testing.T, g *golden) {
 	// flow's late answer then completes nothing, and it must not start a new
 	// session either: a form submission is not a greeting (the reference
 	// never started a session on an nfm_reply, REFERENCE §4.5 step 7).
-	// BUG (workflows/inbound.go:61): with no session, handleInbound selects
-	// a chatbot for any message, a flow reply included, so the customer gets
-	// the welcome and the menu here.
 	c = g.customer(t, number)
 	c.says("Merhaba")
 	c.gets(berberWelcome, berberMenu)
