@@ -60,7 +60,9 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 		case c.handleDeadlines(ctx):
 			c.finishTurn(ctx)
 		case c.idleLongEnough(ctx):
-			return c.close(ctx)
+			if closed, err := c.close(ctx); closed || err != nil {
+				return err
+			}
 		case workflow.GetInfo(ctx).GetContinueAsNewSuggested():
 			return c.continueAsNew(ctx)
 		default:
@@ -185,13 +187,19 @@ func (c *conversation) idleLongEnough(ctx workflow.Context) bool {
 		!workflow.Now(ctx).Before(c.st.LastActivity.Add(conversationIdle))
 }
 
-// close ends the run; a later message starts a fresh one with the same ID.
-func (c *conversation) close(ctx workflow.Context) error {
+// close ends the run unless a message or request slipped in meanwhile (a
+// signal left unread when the run completes would be lost); a later message
+// starts a fresh run with the same ID.
+func (c *conversation) close(ctx workflow.Context) (bool, error) {
 	if err := c.settleHandlers(ctx); err != nil {
-		return err
+		return false, err
+	}
+	c.drainInbox(ctx)
+	if len(c.st.Queue) > 0 || len(c.ops) > 0 {
+		return false, nil
 	}
 	c.log.Info("conversation idle, closing")
-	return nil
+	return true, nil
 }
 
 // continueAsNew hands the whole state to a fresh run, so history stays short

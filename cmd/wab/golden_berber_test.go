@@ -207,4 +207,11 @@ func goldenBerber(t *testing.T, g *golden) {
 	c.hearsNothing()
 	c.submits(berberFlowReply("berber_can", "sac_kesim", "2025-02-01", "09:30"))
 	c.hearsNothing()
+	// The next message starts a session, and the menu answers the tap. (Had
+	// the flow reply started a session, "Merhaba" would answer its menu, and
+	// the tap would get the menu again instead of the contact details.)
+	c.says("Merhaba")
+	c.gets(berberWelcome, berberMenu)
+	c.taps("btn_iletisim", "İletişim")
+	c.gets("📍 Adres: Atatürk Cad. No:123, Kadıköy/İstanbul…")
 }
