@@ -175,3 +175,14 @@ func TestNodes_EndNodeAndHandoff(t *testing.T) {
 	require.Equal(t, workflows.StatusCompleted, status)
 	require.Equal(t, workflows.ReasonEndNode, reason)
 }
+
+func TestNodes_GoogleCalendarReportsNotConnected(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, botJSON(`
+		{"id":"cal","type":"google_calendar","data":{"label":"cal","calendarAction":"get_today_events"}},
+		{"id":"m","type":"message","data":{"label":"m","content":"Calendar: {{calendar_1.result.code}}"}}`,
+		`{"source":"start","target":"cal"},{"source":"cal","target":"m"}`))
+	h.at(time.Second, text("hi"))
+	h.run()
+	require.Equal(t, []string{"Calendar: NOT_CONNECTED"}, h.texts(), "the graph goes on, as in the reference")
+}

@@ -186,13 +186,16 @@ func TestDev_HealthFollowsDependencies(t *testing.T) {
 func TestDevStack_MakeRun(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	ports := make([]string, 3)
+	ports := make([]string, 4)
 	for i := range ports {
 		p, err := localstack.FreePort(context.Background())
 		require.NoError(t, err)
 		ports[i] = strconv.Itoa(p)
 	}
-	args := []string{"dev", "-stack", "-data", dir, "-pg-port", ports[0], "-temporal-port", ports[1], "-temporal-ui-port", ports[2]}
+	args := []string{
+		"dev", "-stack", "-data", dir, "-pg-port", ports[0], "-temporal-port", ports[1],
+		"-temporal-ui-port", ports[2], "-sandbox-port", ports[3],
+	}
 
 	s := start(t, map[string]string{}, args...)
 	h := s.waitHealth(t, http.StatusOK)
@@ -206,6 +209,20 @@ func TestDevStack_MakeRun(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, s.out.String(), strings.TrimSpace(string(pw)), "the password stays in its file")
 	require.Contains(t, s.out.String(), filepath.Join(dir, "admin-password"))
+
+	// A customer writes to the sandbox number and the demo bot answers.
+	secret, err := os.ReadFile(filepath.Join(dir, "sandbox-app-secret"))
+	require.NoError(t, err)
+	var transcript syncBuffer
+	err = chat(context.Background(), chatConfig{
+		appURL: s.base, sandboxURL: "http://127.0.0.1:" + ports[3], phoneNumberID: sandboxPhoneNumberID,
+		from: "905550000042", name: "Ada", appSecret: strings.TrimSpace(string(secret)),
+		replyWait: 30 * time.Second, quiet: time.Second, pollWait: 5 * time.Second,
+	}, strings.NewReader("hi\n2\n"), &transcript)
+	require.NoError(t, err)
+	require.Contains(t, transcript.String(), "bot: Hi Ada! I am the WhatsApp Builder demo bot.")
+	require.Contains(t, transcript.String(), "1) Tell you my name")
+	require.Contains(t, transcript.String(), "Which fruit do you like best?")
 	s.stop(t)
 	for _, p := range ports {
 		n, _ := strconv.Atoi(p)
