@@ -51,6 +51,9 @@ type Store interface {
 	Account(ctx context.Context, id uuid.UUID) (db.Account, error)
 	SetAccountHealth(ctx context.Context, id uuid.UUID, h db.Health, reason string) error
 	SetHandoff(ctx context.Context, h db.Handoff) error
+	// ReserveSendSlot paces sends per number; it must not run in a
+	// transaction (see awaitSendSlot).
+	ReserveSendSlot(ctx context.Context, accountID uuid.UUID, defaultRate int, ahead time.Duration) (db.SendSlot, error)
 }
 
 // WhatsAppSender is the part of the Graph API client the activities use;
@@ -74,6 +77,11 @@ type Config struct {
 	// "https://api.example.com" → "http://127.0.0.1:9000": a staging or test
 	// server answers for the real one, with the chatbot unchanged.
 	RESTRewrites map[string]string
+	// DefaultSendRate is the send rate, in messages per second, of a number
+	// whose account sets none (default DefaultSendRate). Each account's
+	// send_rate_per_second normally decides; the limit holds across every
+	// worker sharing the database.
+	DefaultSendRate int
 }
 
 // DefaultMaxResponseBytes is Config.MaxResponseBytes' default.
@@ -100,6 +108,9 @@ func New(store Store, wa WhatsAppSender, cfg Config) *Activities {
 	}
 	if cfg.RESTUserAgent == "" {
 		cfg.RESTUserAgent = DefaultRESTUserAgent
+	}
+	if cfg.DefaultSendRate <= 0 {
+		cfg.DefaultSendRate = DefaultSendRate
 	}
 	return &Activities{
 		store:    store,

@@ -36,6 +36,9 @@ const SenderBot = "bot"
 // type is the whatsapp.ErrKind* and whose details are SendFailureDetails;
 // the messages before Index were sent.
 //
+// Pacing: each Graph call waits for a slot of the number's send rate
+// (awaitSendSlot), shared by every worker; an idle number does not wait.
+//
 // Call it as a REGULAR activity: it calls Meta, may be throttled for
 // minutes, and must be retried with backoff, not inside a workflow task.
 func (a *Activities) SendMessages(ctx context.Context, in SendMessagesInput) (SendMessagesResult, error) {
@@ -87,6 +90,9 @@ func (a *Activities) sendOne(ctx context.Context, in SendMessagesInput, acct wha
 		return row, nil
 	case row.Status == db.StatusFailed:
 		return row, recordedFailure(i, row)
+	}
+	if err := a.awaitSendSlot(ctx, in.AccountID); err != nil {
+		return db.Message{}, err
 	}
 	res, err := a.wa.Send(ctx, acct, m)
 	if err != nil {

@@ -30,14 +30,15 @@ func (a *app) bootstrap(ctx context.Context) error {
 	}
 	if w := a.cfg.WhatsApp; w.Configured() {
 		acc, err := a.store.UpsertAccount(ctx, db.AccountInput{
-			Name:          "WhatsApp " + w.PhoneNumberID,
-			PhoneNumberID: w.PhoneNumberID,
-			WABAID:        w.WABAID,
-			AccessToken:   w.AccessToken,
-			AppSecret:     w.AppSecret,
-			VerifyToken:   w.WebhookVerifyToken,
-			APIBaseURL:    w.APIBaseURL,
-			APIVersion:    w.APIVersion,
+			Name:              "WhatsApp " + w.PhoneNumberID,
+			PhoneNumberID:     w.PhoneNumberID,
+			WABAID:            w.WABAID,
+			AccessToken:       w.AccessToken,
+			AppSecret:         w.AppSecret,
+			VerifyToken:       w.WebhookVerifyToken,
+			APIBaseURL:        w.APIBaseURL,
+			APIVersion:        w.APIVersion,
+			SendRatePerSecond: w.SendRatePerSecond,
 		})
 		if err != nil {
 			return fmt.Errorf("save the business number from the environment: %w", err)

@@ -36,7 +36,10 @@ func (a *app) runWorker(ctx context.Context) error {
 			WorkerStopTimeout: a.cfg.ShutdownTimeout,
 		})
 		workflows.Register(w, activities.New(a.store, whatsapp.NewClient(nil),
-			activities.Config{AllowPrivateNetworks: a.cfg.RESTAllowPrivateNetworks, RESTRewrites: a.cfg.RESTRewrites}))
+			activities.Config{
+				AllowPrivateNetworks: a.cfg.RESTAllowPrivateNetworks, RESTRewrites: a.cfg.RESTRewrites,
+				DefaultSendRate: a.cfg.WhatsApp.SendRatePerSecond,
+			}))
 		if err := w.Start(); err != nil {
 			a.log.WarnContext(ctx, "worker could not start, retrying", "err", err)
 			return err

@@ -126,6 +126,11 @@ type Message struct {
 	CreatedAt       time.Time
 }
 
+type SendRateSlot struct {
+	AccountID uuid.UUID
+	NextAt    time.Time
+}
+
 type Session struct {
 	ID               uuid.UUID
 	ConversationID   uuid.UUID

@@ -61,6 +61,9 @@ type WhatsApp struct {
 	AppSecret          secret.Value
 	APIBaseURL         string
 	APIVersion         string
+	// SendRatePerSecond caps sends from this number across all workers;
+	// it is also the default of numbers added without one.
+	SendRatePerSecond int
 }
 
 // Configured reports whether a business number is set in the environment.
@@ -87,6 +90,8 @@ const (
 	DefaultTemporalNamespace = "default"
 	DefaultGraphAPIBaseURL   = "https://graph.facebook.com"
 	DefaultGraphAPIVersion   = "v23.0"
+	// DefaultSendRate is Meta's default throughput of a business number.
+	DefaultSendRate = 80
 )
 
 // FromEnv reads and validates the configuration. getenv is os.Getenv in
@@ -108,6 +113,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			AppSecret:          r.secret("WHATSAPP_APP_SECRET"),
 			APIBaseURL:         r.httpURL("WHATSAPP_API_BASE_URL", DefaultGraphAPIBaseURL),
 			APIVersion:         r.apiVersion("WHATSAPP_API_VERSION", DefaultGraphAPIVersion),
+			SendRatePerSecond:  r.positive("WHATSAPP_SEND_RATE", DefaultSendRate),
 		},
 		SentryDSN:       r.sentryDSN("SENTRY_DSN"),
 		Environment:     r.str("APP_ENV", "development"),

@@ -57,6 +57,19 @@ func (r *reader) port(name string, def int) int {
 	return n
 }
 
+func (r *reader) positive(name string, def int) int {
+	v := r.lookup(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 100000 {
+		r.fail(name, fmt.Sprintf("must be a whole number from 1 to 100000, got %q", v))
+		return def
+	}
+	return n
+}
+
 func (r *reader) boolean(name string, def bool) bool {
 	v := r.lookup(name)
 	if v == "" {
