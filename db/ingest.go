@@ -204,7 +204,19 @@ func (s *Store) notifyIngest(ctx context.Context, res IngestResult) error {
 // retryable reports a transaction that lost a race and may simply run again.
 func retryable(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001") // deadlock, serialization
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch {
+	case pgErr.Code == "40P01", pgErr.Code == "40001": // deadlock, serialization
+		return true
+	case pgErr.Code == "23505" && pgErr.ConstraintName == "conversations_workflow_id_key":
+		// ON CONFLICT (account_id, contact_id) can miss a row that a
+		// concurrent UPDATE is rewriting; the insert then trips the other
+		// unique index. A retry sees the row and updates it.
+		return true
+	}
+	return false
 }
 
 // validate rejects what the caller should never send: the schema would

@@ -77,6 +77,13 @@ func (c *conversation) handleInbound(ctx workflow.Context, m InboundMessage) {
 		c.log.Info("no chatbot answers this message", "wamid", m.WAMID)
 		return
 	}
+	if text != "" && sel.Graph.Settings.IsCancelWord(text) &&
+		workflow.GetVersion(ctx, changeCancelWordStartsNothing, workflow.DefaultVersion, 1) == 1 {
+		// "İPTAL" with nothing running cancels nothing; greeting the customer
+		// with the menu would be the opposite of what they asked.
+		c.log.Info("cancel word without a session ignored", "wamid", m.WAMID)
+		return
+	}
 	c.startSession(ctx, sel)
 	if c.st.Session != nil && text != "" {
 		c.st.Session.Vars[graph.VarLastMessage] = text

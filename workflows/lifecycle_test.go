@@ -83,3 +83,13 @@ func TestLifecycle_LateFlowReplyStartsNothing(t *testing.T) {
 	require.Zero(t, h.selects, "a form submission is not a greeting")
 	require.Empty(t, h.texts())
 }
+
+func TestLifecycle_CancelWordWithoutSessionStartsNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, referenceBot(t, "sample-chatbot.json"))
+	h.at(time.Second, text("iptal"))
+	h.at(time.Minute, text("merhaba"))
+	h.run()
+	require.Equal(t, []string{welcome, menu}, h.texts(), "only the greeting starts the bot")
+	require.Len(t, h.sessions, 1)
+}

@@ -49,4 +49,7 @@ const (
 	// changeFlowReplyStartsNothing: an nfm_reply without a session no longer
 	// starts one.
 	changeFlowReplyStartsNothing = "flow-reply-starts-nothing"
+	// changeCancelWordStartsNothing: a cancel word without a session no
+	// longer starts one.
+	changeCancelWordStartsNothing = "cancel-word-starts-nothing"
 )

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"strconv"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -101,7 +102,9 @@ func (c *conversation) callREST(ctx workflow.Context, n graph.Node) string {
 // fails for good takes the node's error edge.
 func (c *conversation) openFlow(ctx workflow.Context, n graph.Node) (next, handle string, waits bool) {
 	s := c.st.Session
-	token := s.ID.String() + "-" + n.ID
+	// The sequence makes each flow message's token unique, so an answer to an
+	// earlier visit of the same node cannot answer this one.
+	token := s.ID.String() + "-" + n.ID + "-" + strconv.FormatInt(c.st.OutSeq+int64(len(c.turn.outbox))+1, 10)
 	f, err := graph.BuildFlow(*c.version, n.ID, s.Vars, token)
 	if err != nil {
 		mergeVars(s.Vars, graph.FlowSendErrorVars(err.Error()))

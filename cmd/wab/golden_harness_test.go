@@ -49,6 +49,8 @@ type golden struct {
 	restHits atomic.Int64
 	// restRules (see restAnswers) make the echo fail or answer otherwise.
 	restRules sync.Map // body substring → restReply
+	restMu    sync.Mutex
+	restLog   [][]byte // every request body, in order
 }
 
 // restReply is what the echo answers instead, for a matching request.
@@ -117,10 +119,31 @@ func startGoldenWith(t *testing.T, address string) *golden {
 	return g
 }
 
+// restRequest returns the JSON body of the one REST request whose raw body
+// contains substr.
+func (g *golden) restRequest(t *testing.T, substr string) map[string]any {
+	t.Helper()
+	g.restMu.Lock()
+	defer g.restMu.Unlock()
+	var found []map[string]any
+	for _, b := range g.restLog {
+		if bytes.Contains(b, []byte(substr)) {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(b, &m), "request body %s", b)
+			found = append(found, m)
+		}
+	}
+	require.Len(t, found, 1, "requests containing %q", substr)
+	return found[0]
+}
+
 // echo answers like httpbin.org/post.
 func (g *golden) echo(w http.ResponseWriter, r *http.Request) {
 	g.restHits.Add(1)
 	body, _ := io.ReadAll(r.Body)
+	g.restMu.Lock()
+	g.restLog = append(g.restLog, body)
+	g.restMu.Unlock()
 	var parsed any
 	_ = json.Unmarshal(body, &parsed)
 	reply := restReply{status: http.StatusOK}
@@ -220,8 +243,12 @@ func (c *customer) post(body []byte, sig string) {
 	req.Header.Set("X-Hub-Signature-256", sig)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
+	answer, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		out := c.g.app.out.String()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "webhook answered %s\napp output (tail):\n%s", answer, out[max(0, len(out)-4000):])
+	}
 }
 
 func (c *customer) says(text string) {

@@ -33,7 +33,7 @@ func goldenRestaurant(t *testing.T, g *golden) {
 	c := g.customer(t, number)
 	c.says("Hi")
 	c.gets(restaurantWelcome, restaurantName)
-	c.says("Maria Rossi")
+	c.says(`Maria "Mia" Rossi`)
 	c.gets(restaurantGuests)
 	c.taps("guests_4", "4 Guests")
 	c.gets(restaurantDate)
@@ -41,9 +41,13 @@ func goldenRestaurant(t *testing.T, g *golden) {
 	c.says("2025-12-24")
 	// question_2 holds the tapped button's id, not its title. The date is
 	// not mangled by arithmetic (the reference turned it into "2012-24").
-	c.gets("Your reservation is confirmed!\n\n- Name: Maria Rossi\n- Party Size: guests_4\n- Date: 2025-12-24\n\nSee you at La Bella Restaurant!")
+	c.gets("Your reservation is confirmed!\n\n- Name: Maria \"Mia\" Rossi\n- Party Size: guests_4\n- Date: 2025-12-24\n\nSee you at La Bella Restaurant!")
 	c.hearsNothing()
 	require.Equal(t, hits+1, g.restHits.Load(), "one reservation request")
+	// The body is the apiBody template with the answers, JSON-escaped.
+	require.Equal(t, map[string]any{
+		"customer_name": `Maria "Mia" Rossi`, "party_size": "guests_4", "reservation_date": "2025-12-24",
+	}, g.restRequest(t, "2025-12-24"))
 
 	// A typed party size fits no button: two re-asks, then the default edge,
 	// with question_2 holding the last typed text.
@@ -61,6 +65,8 @@ func goldenRestaurant(t *testing.T, g *golden) {
 	c.says("2025-12-31")
 	c.gets("Your reservation is confirmed!\n\n- Name: Luca\n- Party Size: 5\n- Date: 2025-12-31\n\nSee you at La Bella Restaurant!")
 	c.hearsNothing()
+	require.Equal(t, map[string]any{"customer_name": "Luca", "party_size": "5", "reservation_date": "2025-12-31"},
+		g.restRequest(t, "2025-12-31"))
 
 	// The API refuses (422): the error edge, showing rest_api_1.error, the
 	// message of the error body.
