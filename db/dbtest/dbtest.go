@@ -69,7 +69,8 @@ func run(m *testing.M) int {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	go func() {
-		if _, ok := <-sig; ok {
+		if s, ok := <-sig; ok {
+			fmt.Fprintf(os.Stderr, "dbtest: got %v; removing the test database server and exiting\n", s)
 			cleanup()
 			os.Exit(130)
 		}
