@@ -6,9 +6,12 @@ RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/wab ./cmd/wab
 
+# distroless/static: no shell, no package manager, a nonroot user; the binary
+# is its own health check (`wab healthcheck` GETs /health/liveness).
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/wab /usr/local/bin/wab
 USER nonroot:nonroot
 EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/wab", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/wab"]
 CMD ["serve"]

@@ -54,6 +54,7 @@ func commands() []command {
 		{"dev", "API and worker in one process (-stack also starts PostgreSQL and Temporal)", runDev},
 		{"sandbox", "fake WhatsApp Graph API for local development (point WHATSAPP_API_BASE_URL at it)", runSandbox},
 		{"chat", "talk to a bot in the terminal as a customer, through the app and the sandbox", runChat},
+		{"healthcheck", "exit 0 when the API answers /health/liveness (the container health check)", runHealthcheck},
 	}
 }
 
