@@ -104,8 +104,11 @@ func (h *handlers) health(c *fiber.Ctx) error {
 	return h.report(c, inds)
 }
 
-// readiness says whether this process should get traffic: its dependencies
-// answer and it is not shutting down.
+// readiness says whether this process should get traffic: the database
+// answers and it is not shutting down. Temporal is left out on purpose: the
+// webhook stores messages while Temporal is down and the relay delivers them
+// later, so taking every replica out of the balancer would turn a delay into
+// refused webhooks.
 func (h *handlers) readiness(c *fiber.Ctx) error {
 	if h.d.Draining != nil && h.d.Draining() {
 		rep := healthReport{
@@ -114,7 +117,7 @@ func (h *handlers) readiness(c *fiber.Ctx) error {
 		}
 		return c.Status(fiber.StatusServiceUnavailable).JSON(rep)
 	}
-	return h.report(c, []indicator{pingIndicator("database", h.d.Database), pingIndicator("temporal", h.d.Temporal)})
+	return h.report(c, []indicator{pingIndicator("database", h.d.Database)})
 }
 
 // liveness only says the process serves HTTP; dependencies being down must not

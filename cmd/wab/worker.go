@@ -31,9 +31,18 @@ func runWorker(ctx context.Context, e env, args []string) error {
 // outages by itself; only the start needs retrying here.
 func (a *app) runWorker(ctx context.Context) error {
 	var w worker.Worker
+	// A fatal error stops the SDK's worker but not the process; exit instead,
+	// so the orchestrator restarts it.
+	fatal := make(chan error, 1)
 	err := retry(ctx, a.cfg.ShutdownTimeout*4, func(context.Context) error {
 		w = worker.New(a.temporal, workflows.TaskQueue, worker.Options{
 			WorkerStopTimeout: a.cfg.ShutdownTimeout,
+			OnFatalError: func(err error) {
+				select {
+				case fatal <- err:
+				default:
+				}
+			},
 		})
 		workflows.Register(w, activities.New(a.store, whatsapp.NewClient(nil),
 			activities.Config{
@@ -53,7 +62,12 @@ func (a *app) runWorker(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	a.log.InfoContext(ctx, "worker polling", "task_queue", workflows.TaskQueue, "namespace", a.cfg.Temporal.Namespace)
-	<-ctx.Done()
+	select {
+	case err := <-fatal:
+		w.Stop()
+		return fmt.Errorf("worker stopped: %w", err)
+	case <-ctx.Done():
+	}
 	a.log.Info("worker draining")
 	w.Stop()
 	return nil
