@@ -98,12 +98,12 @@ func (c *conversation) drainInbox(ctx workflow.Context) {
 		if !c.inbox.ReceiveAsync(&m) {
 			return
 		}
-		c.enqueue(ctx, m)
+		c.enqueue(m)
 	}
 }
 
 // enqueue queues a message unless its wamid was seen already.
-func (c *conversation) enqueue(ctx workflow.Context, m InboundMessage) {
+func (c *conversation) enqueue(m InboundMessage) {
 	if m.WAMID != "" {
 		for _, w := range c.st.Seen {
 			if w == m.WAMID {
@@ -125,7 +125,7 @@ func (c *conversation) waitForWork(ctx workflow.Context) {
 	sel.AddReceive(c.inbox, func(ch workflow.ReceiveChannel, _ bool) {
 		var m InboundMessage
 		ch.Receive(ctx, &m)
-		c.enqueue(ctx, m)
+		c.enqueue(m)
 	})
 	sel.AddReceive(c.wake, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil) })
 	if at := c.nextDeadline(); !at.IsZero() {

@@ -47,7 +47,7 @@ func (c *conversation) advance(ctx workflow.Context, id string) {
 // completionReason names why a session ended for want of an edge.
 func completionReason(handle string) string {
 	if handle == graph.HandleError {
-		return "api_error"
+		return ReasonAPIError
 	}
 	return ReasonCompleted
 }

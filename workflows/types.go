@@ -123,6 +123,7 @@ const (
 // Completion reasons.
 const (
 	ReasonCompleted     = "flow_completed"
+	ReasonAPIError      = "api_error"
 	ReasonEndNode       = "end_node"
 	ReasonLoopDetected  = "loop_detected"
 	ReasonInactivity    = "inactivity"

@@ -320,12 +320,7 @@ func TestChat_FailsAtStart(t *testing.T) {
 func TestChat_BadInvocation(t *testing.T) {
 	t.Parallel()
 	secret := map[string]string{"WHATSAPP_APP_SECRET": "s"}
-	tests := []struct {
-		name    string
-		env     map[string]string
-		args    []string
-		wantErr string
-	}{
+	tests := []usageCase{
 		{"unknown flag", secret, []string{"-nope"}, "chat: flag provided but not defined: -nope"},
 		{"stray argument", secret, []string{"hello"}, `chat takes no arguments, got "hello"`},
 		{"bad app url", secret, []string{"-app", "localhost:3000"}, "-app must be an http(s) URL"},
@@ -334,15 +329,7 @@ func TestChat_BadInvocation(t *testing.T) {
 		{"bad number", map[string]string{"WHATSAPP_APP_SECRET": "s", "WHATSAPP_PHONE_NUMBER_ID": "abc"}, nil, "-phone-number-id must be digits"},
 		{"no secret", nil, nil, "no app secret to sign with"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, _, stderr := runCmd(t, context.Background(), tt.env, append([]string{"chat"}, tt.args...)...)
-			require.Equal(t, exitUsage, code, stderr)
-			require.Contains(t, stderr, tt.wantErr)
-			require.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
-		})
-	}
+	requireUsageErrors(t, "chat", tests)
 }
 
 func TestRender(t *testing.T) {

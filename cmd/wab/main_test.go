@@ -40,12 +40,7 @@ func TestRun_Usage(t *testing.T) {
 func TestRun_BadInvocation(t *testing.T) {
 	t.Parallel()
 	good := map[string]string{"DATABASE_URL": "postgres://u@127.0.0.1:1/x", "ENCRYPTION_KEY": testKey}
-	tests := []struct {
-		name    string
-		env     map[string]string
-		args    []string
-		wantErr string
-	}{
+	tests := []usageCase{
 		{"unknown command", good, []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"unknown flag", good, []string{"serve", "-nope"}, "serve: flag provided but not defined: -nope"},
 		{"stray argument", good, []string{"worker", "extra"}, `worker takes no arguments, got "extra"`},
@@ -54,16 +49,7 @@ func TestRun_BadInvocation(t *testing.T) {
 		{"no key", map[string]string{"DATABASE_URL": good["DATABASE_URL"]}, []string{"serve"}, "ENCRYPTION_KEY is required"},
 		{"bad key", map[string]string{"DATABASE_URL": good["DATABASE_URL"], "ENCRYPTION_KEY": "abc"}, []string{"dev"}, "ENCRYPTION_KEY must be 32 random bytes"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, _, stderr := runCmd(t, context.Background(), tt.env, tt.args...)
-			require.Equal(t, exitUsage, code, stderr)
-			require.Contains(t, stderr, tt.wantErr)
-			require.Equal(t, 1, strings.Count(stderr, "\n"), "one line, no stack trace: %q", stderr)
-			require.True(t, strings.HasPrefix(stderr, "wab: "), stderr)
-		})
-	}
+	requireUsageErrors(t, "", tests)
 }
 
 func TestMigrate(t *testing.T) {
@@ -87,4 +73,32 @@ func TestMigrate_DatabaseDown(t *testing.T) {
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, stderr, "connect to PostgreSQL")
 	require.Equal(t, 1, strings.Count(stderr, "\n"), stderr)
+}
+
+// usageCase is a bad invocation and the words its one-line error must contain.
+type usageCase struct {
+	name    string
+	env     map[string]string
+	args    []string
+	wantErr string
+}
+
+// requireUsageErrors runs `wab command args…` for each case and requires exit
+// code 2 with exactly one line on stderr naming the problem.
+func requireUsageErrors(t *testing.T, command string, tests []usageCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := tt.args
+			if command != "" {
+				args = append([]string{command}, args...)
+			}
+			code, _, stderr := runCmd(t, context.Background(), tt.env, args...)
+			require.Equal(t, exitUsage, code, stderr)
+			require.Contains(t, stderr, tt.wantErr)
+			require.Equal(t, 1, strings.Count(stderr, "\n"), "one line, no stack trace: %q", stderr)
+			require.True(t, strings.HasPrefix(stderr, "wab: "), stderr)
+		})
+	}
 }

@@ -105,12 +105,7 @@ func TestSandbox_SendsSignedStatusWebhooks(t *testing.T) {
 
 func TestSandbox_BadInvocation(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		env     map[string]string
-		args    []string
-		wantErr string
-	}{
+	tests := []usageCase{
 		{"unknown flag", nil, []string{"-nope"}, "sandbox: flag provided but not defined: -nope"},
 		{"stray argument", nil, []string{"extra"}, `sandbox takes no arguments, got "extra"`},
 		{"bad delay", nil, []string{"-status-delay", "soon"}, `invalid value "soon" for flag -status-delay`},
@@ -119,15 +114,7 @@ func TestSandbox_BadInvocation(t *testing.T) {
 		{"bad webhook url", map[string]string{"WHATSAPP_APP_SECRET": "s"}, []string{"-webhook-url", "localhost:3000"}, "-webhook-url must be an http(s) URL"},
 		{"webhooks without secret", nil, []string{"-webhook-url", "http://localhost:3000/api/webhooks/whatsapp"}, "-webhook-url needs an app secret"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, _, stderr := runCmd(t, context.Background(), tt.env, append([]string{"sandbox"}, tt.args...)...)
-			require.Equal(t, exitUsage, code, stderr)
-			require.Contains(t, stderr, tt.wantErr)
-			require.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
-		})
-	}
+	requireUsageErrors(t, "sandbox", tests)
 }
 
 func TestSandbox_PortTaken(t *testing.T) {
