@@ -3,9 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/wabuilder/wab/db"
 )
 
 // Error is an error with a public message. Internal is logged, never sent.
@@ -90,4 +93,33 @@ func codeForStatus(status int) string {
 		return "internal"
 	}
 	return "error"
+}
+
+// internal is a server-side failure: the client sees a fixed message, the log
+// gets what was being done and why.
+func internal(what string, err error) *Error {
+	return &Error{Status: fiber.StatusInternalServerError, Code: "internal", Message: "internal error", Internal: fmt.Errorf("%s: %w", what, err)}
+}
+
+// Conflict says the request clashes with the current state (a duplicate
+// name, a session that is still running).
+func Conflict(msg string) *Error {
+	return &Error{Status: fiber.StatusConflict, Code: "conflict", Message: msg}
+}
+
+// Unavailable says a dependency this route needs is not configured or down.
+func Unavailable(msg string) *Error {
+	return &Error{Status: fiber.StatusServiceUnavailable, Code: "unavailable", Message: msg}
+}
+
+// storeError maps the store's sentinels to client errors; anything else is
+// internal.
+func storeError(what string, err error) error {
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return NotFound(what)
+	case errors.Is(err, db.ErrConflict):
+		return Conflict(what + " conflicts with an existing one")
+	}
+	return internal(what, err)
 }

@@ -12,8 +12,13 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"github.com/wabuilder/wab/api/auth"
 	"github.com/wabuilder/wab/api/webhook"
+	"github.com/wabuilder/wab/db"
 )
+
+// WebSocketPath is where the console's live feed is served.
+const WebSocketPath = "/ws"
 
 // Deps is everything the handlers need; tests build it with real parts.
 type Deps struct {
@@ -37,11 +42,17 @@ type Deps struct {
 	AccountsTTL time.Duration
 	Ingest      IngestStore
 	Relay       Notifier
+
+	// Store backs the REST API; Tokens signs and checks login tokens. Without
+	// Store every authenticated route answers 401.
+	Store  *db.Store
+	Tokens *auth.Tokens
 }
 
 type handlers struct {
 	d        Deps
 	accounts *accountCache // nil without Deps.Accounts
+	doc      openAPIDoc
 }
 
 // New builds the Fiber app. It has no side effects: serving is the caller's job.
@@ -66,11 +77,9 @@ func New(d Deps) *fiber.App {
 	if d.Accounts != nil {
 		h.accounts = newAccountCache(d.Accounts, d.AccountsTTL)
 	}
-	app.Get("/health", h.health)
-	app.Get("/health/liveness", h.liveness)
-	app.Get("/health/readiness", h.readiness)
-	app.Get(WebhookPath, h.verifyWebhook)
-	app.Post(WebhookPath, h.receiveWebhook)
+	app.Use("/api", h.authenticate)
+	app.Use(WebSocketPath, h.authenticate)
+	h.register(app, h.apiRoutes())
 	app.Use(func(c *fiber.Ctx) error { return NotFound("route " + c.Method() + " " + c.Path()) })
 	return app
 }

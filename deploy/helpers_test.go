@@ -44,6 +44,7 @@ var secretVars = map[string]bool{
 	"WHATSAPP_APP_SECRET":           true,
 	"WHATSAPP_WEBHOOK_VERIFY_TOKEN": true,
 	"SENTRY_DSN":                    true,
+	"JWT_SECRET":                    true,
 	"ADMIN_PASSWORD":                true,
 }
 

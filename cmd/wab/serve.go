@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wabuilder/wab/api"
+	"github.com/wabuilder/wab/api/auth"
 	"github.com/wabuilder/wab/api/relay"
 )
 
@@ -47,6 +48,10 @@ func (a *app) serveHTTP(ctx context.Context) error {
 			a.log.Error("relay stopped", "err", err)
 		}
 	}()
+	tokens, err := a.tokens()
+	if err != nil {
+		return err
+	}
 	srv := api.New(api.Deps{ //nolint:contextcheck // New only builds the app; handlers take each request's own context.
 		Log:            a.log,
 		Database:       a.store,
@@ -56,6 +61,8 @@ func (a *app) serveHTTP(ctx context.Context) error {
 		Accounts:       a.store,
 		Ingest:         a.store,
 		Relay:          rl,
+		Store:          a.store,
+		Tokens:         tokens,
 	})
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort("", strconv.Itoa(a.cfg.Port)))
 	if err != nil {
@@ -75,6 +82,20 @@ func (a *app) serveHTTP(ctx context.Context) error {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// tokens signs console logins with JWT_SECRET, or a key derived from
+// ENCRYPTION_KEY.
+func (a *app) tokens() (*auth.Tokens, error) {
+	key := auth.DeriveKey(a.cfg.EncryptionKey)
+	if !a.cfg.JWTSecret.IsZero() {
+		key = []byte(a.cfg.JWTSecret.Reveal())
+	}
+	t, err := auth.NewTokens(key, a.cfg.JWTTTL)
+	if err != nil {
+		return nil, fmt.Errorf("login tokens: %w", err)
+	}
+	return t, nil
 }
 
 // parseFlags parses a subcommand's flags; a bad flag is a usage error (exit 2).

@@ -7,7 +7,21 @@ package dbgen
 
 import (
 	"context"
+	"time"
+
+	"github.com/google/uuid"
 )
+
+const countActiveAdmins = `-- name: CountActiveAdmins :one
+SELECT count(*) FROM users WHERE role = 'admin' AND is_active
+`
+
+func (q *Queries) CountActiveAdmins(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countActiveAdmins)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
 
 const countUsers = `-- name: CountUsers :one
 SELECT count(*) FROM users
@@ -18,6 +32,80 @@ func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const createAPIKey = `-- name: CreateAPIKey :one
+INSERT INTO api_keys (user_id, name, prefix, key_hash, role, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, user_id, name, prefix, key_hash, role, last_used_at, expires_at, revoked_at, created_at
+`
+
+type CreateAPIKeyParams struct {
+	UserID    uuid.UUID
+	Name      string
+	Prefix    string
+	KeyHash   []byte
+	Role      string
+	ExpiresAt *time.Time
+}
+
+func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (APIKey, error) {
+	row := q.db.QueryRow(ctx, createAPIKey,
+		arg.UserID,
+		arg.Name,
+		arg.Prefix,
+		arg.KeyHash,
+		arg.Role,
+		arg.ExpiresAt,
+	)
+	var i APIKey
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.Prefix,
+		&i.KeyHash,
+		&i.Role,
+		&i.LastUsedAt,
+		&i.ExpiresAt,
+		&i.RevokedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const createUser = `-- name: CreateUser :one
+INSERT INTO users (email, password_hash, name, role)
+VALUES ($1, $2, $3, $4)
+RETURNING id, email, password_hash, name, role, is_active, created_at, updated_at
+`
+
+type CreateUserParams struct {
+	Email        string
+	PasswordHash string
+	Name         string
+	Role         string
+}
+
+func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, error) {
+	row := q.db.QueryRow(ctx, createUser,
+		arg.Email,
+		arg.PasswordHash,
+		arg.Name,
+		arg.Role,
+	)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Name,
+		&i.Role,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const createUserIfAbsent = `-- name: CreateUserIfAbsent :one
@@ -57,6 +145,38 @@ func (q *Queries) CreateUserIfAbsent(ctx context.Context, arg CreateUserIfAbsent
 	return i, err
 }
 
+const deleteUser = `-- name: DeleteUser :execrows
+DELETE FROM users WHERE id = $1
+`
+
+func (q *Queries) DeleteUser(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUser, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const getUser = `-- name: GetUser :one
+SELECT id, email, password_hash, name, role, is_active, created_at, updated_at FROM users WHERE id = $1
+`
+
+func (q *Queries) GetUser(ctx context.Context, id uuid.UUID) (User, error) {
+	row := q.db.QueryRow(ctx, getUser, id)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Name,
+		&i.Role,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getUserByEmail = `-- name: GetUserByEmail :one
 SELECT id, email, password_hash, name, role, is_active, created_at, updated_at FROM users
 WHERE lower(email) = lower($1::text)
@@ -74,6 +194,171 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.IsActive,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const listAPIKeys = `-- name: ListAPIKeys :many
+SELECT id, user_id, name, prefix, key_hash, role, last_used_at, expires_at, revoked_at, created_at FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id DESC
+`
+
+func (q *Queries) ListAPIKeys(ctx context.Context, userID uuid.UUID) ([]APIKey, error) {
+	rows, err := q.db.Query(ctx, listAPIKeys, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []APIKey{}
+	for rows.Next() {
+		var i APIKey
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Name,
+			&i.Prefix,
+			&i.KeyHash,
+			&i.Role,
+			&i.LastUsedAt,
+			&i.ExpiresAt,
+			&i.RevokedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUsers = `-- name: ListUsers :many
+SELECT id, email, password_hash, name, role, is_active, created_at, updated_at FROM users ORDER BY lower(email)
+`
+
+func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
+	rows, err := q.db.Query(ctx, listUsers)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []User{}
+	for rows.Next() {
+		var i User
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.PasswordHash,
+			&i.Name,
+			&i.Role,
+			&i.IsActive,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const revokeAPIKey = `-- name: RevokeAPIKey :execrows
+UPDATE api_keys SET revoked_at = now()
+WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+`
+
+type RevokeAPIKeyParams struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+}
+
+func (q *Queries) RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeAPIKey, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const updateUser = `-- name: UpdateUser :one
+UPDATE users SET
+    name          = coalesce($1, name),
+    role          = coalesce($2, role),
+    is_active     = coalesce($3, is_active),
+    password_hash = coalesce($4, password_hash)
+WHERE id = $5
+RETURNING id, email, password_hash, name, role, is_active, created_at, updated_at
+`
+
+type UpdateUserParams struct {
+	Name         *string
+	Role         *string
+	IsActive     *bool
+	PasswordHash *string
+	ID           uuid.UUID
+}
+
+// NULL leaves a column as it is.
+func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (User, error) {
+	row := q.db.QueryRow(ctx, updateUser,
+		arg.Name,
+		arg.Role,
+		arg.IsActive,
+		arg.PasswordHash,
+		arg.ID,
+	)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Name,
+		&i.Role,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const useAPIKey = `-- name: UseAPIKey :one
+WITH k AS (
+    SELECT api_keys.id, api_keys.user_id, api_keys.name, api_keys.prefix, api_keys.key_hash, api_keys.role, api_keys.last_used_at, api_keys.expires_at, api_keys.revoked_at, api_keys.created_at FROM api_keys
+    JOIN users ON users.id = api_keys.user_id AND users.is_active
+    WHERE api_keys.key_hash = $1
+      AND api_keys.revoked_at IS NULL
+      AND (api_keys.expires_at IS NULL OR api_keys.expires_at > now())
+), touched AS (
+    UPDATE api_keys SET last_used_at = now()
+    FROM k WHERE api_keys.id = k.id
+      AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < now() - interval '1 minute')
+)
+SELECT k.id, k.user_id, (CASE WHEN users.role = 'admin' THEN k.role ELSE 'agent' END)::text AS role, users.email
+FROM k JOIN users ON users.id = k.user_id
+`
+
+type UseAPIKeyRow struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+	Role   string
+	Email  string
+}
+
+// Finds a live key by hash and stamps its use (at most once a minute, to
+// keep hot keys from writing on every request). The owner must be active.
+// A key never outranks its owner: an admin demoted to agent keeps agent keys.
+func (q *Queries) UseAPIKey(ctx context.Context, keyHash []byte) (UseAPIKeyRow, error) {
+	row := q.db.QueryRow(ctx, useAPIKey, keyHash)
+	var i UseAPIKeyRow
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Role,
+		&i.Email,
 	)
 	return i, err
 }

@@ -43,6 +43,20 @@ type Config struct {
 	RESTAllowPrivateNetworks bool
 	// RESTRewrites sends rest_api calls for one base URL to another (staging, tests).
 	RESTRewrites map[string]string
+
+	// JWTSecret signs console login tokens; unset, a key derived from
+	// EncryptionKey is used, so one secret is enough to start.
+	JWTSecret secret.Value
+	// JWTTTL is how long a login token is valid.
+	JWTTTL time.Duration
+	// PublicURL is where Meta reaches this API (shown as the webhook URL);
+	// unset, the URL of the request that asks is used.
+	PublicURL string
+	// RateLimitPerMinute caps API requests per API key, user or client IP.
+	RateLimitPerMinute int
+	// MetricsPort is where the worker serves /metrics (the API serves its own
+	// on PORT).
+	MetricsPort int
 }
 
 // Temporal says where the Temporal frontend is.
@@ -92,6 +106,8 @@ const (
 	DefaultGraphAPIVersion   = "v23.0"
 	// DefaultSendRate is Meta's default throughput of a business number.
 	DefaultSendRate = 80
+	// DefaultMetricsPort is the worker's /metrics port.
+	DefaultMetricsPort = 9464
 )
 
 // FromEnv reads and validates the configuration. getenv is os.Getenv in
@@ -127,8 +143,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 		RESTAllowPrivateNetworks: r.boolean("REST_ALLOW_PRIVATE_NETWORKS", false),
 		RESTRewrites:             r.rewrites("REST_URL_REWRITES"),
+
+		JWTSecret:          r.secret("JWT_SECRET"),
+		JWTTTL:             r.duration("JWT_TTL", 12*time.Hour),
+		RateLimitPerMinute: r.positive("RATE_LIMIT_PER_MINUTE", 600),
+		MetricsPort:        r.port("METRICS_PORT", DefaultMetricsPort),
 	}
 	c.DatabaseURL = r.databaseURL()
+	if r.lookup("PUBLIC_URL") != "" {
+		c.PublicURL = r.httpURL("PUBLIC_URL", "")
+	}
 	r.check(c)
 	if r.err != nil {
 		return Config{}, r.err
@@ -158,6 +182,9 @@ func (r *reader) check(c Config) {
 	case !c.AdminPassword.IsZero() && len(c.AdminPassword.Reveal()) < MinPasswordLength:
 		r.fail("ADMIN_PASSWORD", fmt.Sprintf("must be at least %d characters long", MinPasswordLength))
 	}
+	if !c.JWTSecret.IsZero() && len(c.JWTSecret.Reveal()) < minJWTSecretLength {
+		r.fail("JWT_SECRET", fmt.Sprintf("must be at least %d characters long", minJWTSecretLength))
+	}
 }
 
 // RequireEncryptionKey fails when ENCRYPTION_KEY is unset. Every role that reads
@@ -171,3 +198,6 @@ func (c Config) RequireEncryptionKey() error {
 
 // MinPasswordLength is the shortest accepted admin password.
 const MinPasswordLength = 8
+
+// minJWTSecretLength is 256 bits as hex: HS256 wants a key as long as its hash.
+const minJWTSecretLength = 32
