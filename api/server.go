@@ -11,7 +11,9 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"go.temporal.io/sdk/client"
 
+	"github.com/wabuilder/wab/activities/whatsapp"
 	"github.com/wabuilder/wab/api/auth"
 	"github.com/wabuilder/wab/api/webhook"
 	"github.com/wabuilder/wab/db"
@@ -47,6 +49,13 @@ type Deps struct {
 	// Store every authenticated route answers 401.
 	Store  *db.Store
 	Tokens *auth.Tokens
+	// Workflows reaches the conversation workflows (take over, stop, skip,
+	// state); nil answers 503 on those routes.
+	Workflows client.Client
+	// Graph calls Meta's Graph API (test a number, mark read, media).
+	Graph *whatsapp.Client
+	// PublicURL is where Meta reaches this API; empty uses the request's URL.
+	PublicURL string
 }
 
 type handlers struct {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/wabuilder/wab/activities/whatsapp"
 	"github.com/wabuilder/wab/api"
 	"github.com/wabuilder/wab/api/auth"
 	"github.com/wabuilder/wab/api/relay"
@@ -63,6 +64,9 @@ func (a *app) serveHTTP(ctx context.Context) error {
 		Relay:          rl,
 		Store:          a.store,
 		Tokens:         tokens,
+		Workflows:      a.temporal,
+		Graph:          whatsapp.NewClient(nil),
+		PublicURL:      a.cfg.PublicURL,
 	})
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort("", strconv.Itoa(a.cfg.Port)))
 	if err != nil {
