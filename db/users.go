@@ -114,15 +114,22 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 	return out, nil
 }
 
-// CreateUser adds a user; an email in use (in any case) is ErrConflict.
+// CreateUser adds a user; an email in use (in any case) is ErrConflict. It
+// runs in its own (sub)transaction so a conflict leaves a caller's
+// transaction usable.
 func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
-	row, err := s.q.CreateUser(ctx, dbgen.CreateUserParams{
-		Email: strings.TrimSpace(in.Email), PasswordHash: in.PasswordHash, Name: in.Name, Role: string(in.Role),
+	var u User
+	err := s.InTx(ctx, func(tx *Store) error {
+		row, err := tx.q.CreateUser(ctx, dbgen.CreateUserParams{
+			Email: strings.TrimSpace(in.Email), PasswordHash: in.PasswordHash, Name: in.Name, Role: string(in.Role),
+		})
+		if err != nil {
+			return wrap(err, "create user %s", in.Email)
+		}
+		u = userFromRow(row)
+		return nil
 	})
-	if err != nil {
-		return User{}, wrap(err, "create user %s", in.Email)
-	}
-	return userFromRow(row), nil
+	return u, err
 }
 
 // UserChange is a partial update; nil fields are left as they are.
