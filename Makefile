@@ -41,6 +41,20 @@ fuzz: ## Fuzz the webhook parser, the signature check and the Graph payload pars
 		echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
 		go test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; done
 
+# What `make bench` runs; e.g. make bench BENCH_FLAGS="-mode closed -concurrency 100 -bot rest".
+BENCH_FLAGS ?= -mode open -rate 200 -duration 60s
+
+.PHONY: bench
+bench: tools postgres build ## Benchmark: scripted customers against a stack it starts (Temporal's SQLite on disk); report in results/bench.
+	$(BIN)/wab bench $(BENCH_FLAGS)
+
+# What `make chaos` runs; e.g. make chaos CHAOS_FLAGS="-seed 42 -kills 2 -workers 2".
+CHAOS_FLAGS ?=
+
+.PHONY: chaos
+chaos: tools postgres build ## Chaos: 1,000 conversations × 5 turns while worker, API and Temporal are SIGKILLed and the Graph API fails; exit 1 on any loss.
+	$(BIN)/wab chaos $(CHAOS_FLAGS)
+
 ## ---- development ----
 
 .PHONY: build

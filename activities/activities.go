@@ -48,6 +48,7 @@ type Store interface {
 	ChatbotVersion(ctx context.Context, id uuid.UUID) (db.ChatbotVersion, error)
 	SelectableTriggers(ctx context.Context, accountID uuid.UUID) ([]db.SelectableTrigger, error)
 	FallbackChatbot(ctx context.Context) (db.PublishedChatbot, error)
+	TestSessionChatbot(ctx context.Context, workflowID string) (db.TestSessionBot, error)
 	Account(ctx context.Context, id uuid.UUID) (db.Account, error)
 	SetAccountHealth(ctx context.Context, id uuid.UUID, h db.Health, reason string) error
 	SetHandoff(ctx context.Context, h db.Handoff) error
@@ -82,6 +83,9 @@ type Config struct {
 	// send_rate_per_second normally decides; the limit holds across every
 	// worker sharing the database.
 	DefaultSendRate int
+	// Metrics counts sends and REST calls (the worker's /metrics); nil
+	// counts nothing.
+	Metrics Metrics
 }
 
 // DefaultMaxResponseBytes is Config.MaxResponseBytes' default.

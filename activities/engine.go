@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/wabuilder/wab/activities/whatsapp"
 	"github.com/wabuilder/wab/workflows/graph"
 )
 
@@ -88,6 +89,9 @@ const (
 	// OutboundTemplate is a node's template fallback, sent when the 24-hour
 	// window is closed.
 	OutboundTemplate = "template"
+	// OutboundDirect is a message written elsewhere (an agent in the console),
+	// sent as it is: Message, with To set to the conversation's customer.
+	OutboundDirect = "direct"
 )
 
 // Outbound is one message the bot sends, in the engine's terms; the activity
@@ -95,10 +99,11 @@ const (
 type Outbound struct {
 	Kind     string
 	NodeID   string
-	Text     string                  `json:",omitempty"`
-	Question *graph.OutboundQuestion `json:",omitempty"`
-	Flow     *graph.OutboundFlow     `json:",omitempty"`
-	Template *graph.OutboundTemplate `json:",omitempty"`
+	Text     string                    `json:",omitempty"`
+	Question *graph.OutboundQuestion   `json:",omitempty"`
+	Flow     *graph.OutboundFlow       `json:",omitempty"`
+	Template *graph.OutboundTemplate   `json:",omitempty"`
+	Message  *whatsapp.OutboundMessage `json:",omitempty"`
 }
 
 // SendMessagesInput sends a turn's messages in order. Message i gets the
@@ -114,6 +119,8 @@ type SendMessagesInput struct {
 	Messages       []Outbound
 	// MarkRead is an inbound wamid to mark read, with the typing indicator, first.
 	MarkRead string `json:",omitempty"`
+	// Sender is messages.sender of the rows ("agent:<user id>"); empty is SenderBot.
+	Sender string `json:",omitempty"`
 }
 
 // SentMessage is one message that reached Meta.

@@ -87,6 +87,7 @@ func (a *Activities) sendOne(ctx context.Context, in SendMessagesInput, acct wha
 	}
 	switch {
 	case row.WAMID != "":
+		a.metrics().MessageSend(SendDuplicate, "")
 		return row, nil
 	case row.Status == db.StatusFailed:
 		return row, recordedFailure(i, row)
@@ -96,8 +97,10 @@ func (a *Activities) sendOne(ctx context.Context, in SendMessagesInput, acct wha
 	}
 	res, err := a.wa.Send(ctx, acct, m)
 	if err != nil {
+		a.metrics().MessageSend(SendFailed, whatsapp.KindOf(err))
 		return db.Message{}, a.sendFailed(ctx, in, i, row, err)
 	}
+	a.metrics().MessageSend(SendSent, "")
 	// Meta has the message now: failing here would resend it on retry, so
 	// ride out a short database hiccup first.
 	at := a.now()
@@ -137,7 +140,7 @@ func (a *Activities) outboundRow(ctx context.Context, in SendMessagesInput, key 
 	row, inserted, err := a.store.InsertMessage(ctx, db.NewMessage{
 		AccountID: in.AccountID, ConversationID: in.ConversationID, SessionID: in.SessionID,
 		Direction: db.Outbound, IdempotencyKey: key, Type: storedType(m.Type), Payload: payload,
-		Status: db.StatusPending, Sender: SenderBot,
+		Status: db.StatusPending, Sender: firstNonEmpty(in.Sender, SenderBot),
 	})
 	if err != nil || inserted {
 		return row, err

@@ -35,6 +35,12 @@ func whatsAppMessage(to string, o Outbound) (whatsapp.OutboundMessage, error) {
 			return m, fmt.Errorf("node %s: template message without a template", o.NodeID)
 		}
 		m.Type, m.Template = whatsapp.TypeTemplate, templateMessage(*o.Template)
+	case OutboundDirect:
+		if o.Message == nil {
+			return m, fmt.Errorf("node %s: direct message without a message", o.NodeID)
+		}
+		m = *o.Message
+		m.To = to
 	default:
 		return m, fmt.Errorf("node %s: unknown outbound kind %q", o.NodeID, o.Kind)
 	}
@@ -133,6 +139,10 @@ func preview(m whatsapp.OutboundMessage) string {
 		s = m.List.Body
 	case m.Flow != nil:
 		s = m.Flow.Body
+	case m.Media != nil:
+		s = firstNonEmpty(m.Media.Caption, "["+string(m.Type)+"]")
+	case m.Template != nil:
+		s = "[template " + m.Template.Name + "]"
 	}
 	if utf8.RuneCountInString(s) <= maxPreview {
 		return s

@@ -66,6 +66,7 @@ func (a *Activities) CallREST(ctx context.Context, in CallRESTInput) (CallRESTRe
 	defer cancel()
 
 	res, transient := a.doREST(ctx, method, r)
+	a.metrics().RESTCall(RESTOutcome(res))
 	if res.OK || !retryable || (!transient && res.Status < 500) {
 		return CallRESTResult{Result: res}, nil
 	}

@@ -23,7 +23,8 @@ const ReasonSuperseded = "superseded"
 // If the conversation still has another live session (a run that crashed
 // before ending it: the workflow is the conversation's single writer), that
 // one is ended as stopped / "superseded" in the same transaction, announced
-// as session.completed, and the new session is created.
+// as session.completed, and the new session is created. A new session is
+// announced as session.started in the same transaction.
 //
 // Call it as a LOCAL activity: one short transaction.
 func (a *Activities) StartSession(ctx context.Context, in StartSessionInput) (StartSessionResult, error) {
@@ -38,29 +39,34 @@ func (a *Activities) StartSession(ctx context.Context, in StartSessionInput) (St
 	}
 	var created bool
 	err = inTx(ctx, a.store, func(tx Tx) error {
+		var sess db.Session
 		// In a savepoint: breaking the one-live-session index must not
 		// abort the transaction.
 		err := inTx(ctx, tx, func(sp Tx) error {
 			var err error
-			_, created, err = sp.CreateSession(ctx, ns)
+			sess, created, err = sp.CreateSession(ctx, ns)
 			return err
 		})
-		if !errors.Is(err, db.ErrConflict) {
-			return err
-		}
-		old, err := tx.SupersedeActiveSessions(ctx, in.ConversationID, in.SessionID, ReasonSuperseded, a.at(in.StartedAt))
-		if err != nil {
-			return err
-		}
-		for _, s := range old {
-			activity.GetLogger(ctx).Warn("stopped a session left live by an earlier run",
-				"session_id", s.ID, "conversation_id", s.ConversationID, "new_session_id", in.SessionID)
-			if err := tx.Notify(ctx, sessionEvent(s)); err != nil {
+		if errors.Is(err, db.ErrConflict) {
+			var old []db.Session
+			if old, err = tx.SupersedeActiveSessions(ctx, in.ConversationID, in.SessionID, ReasonSuperseded, a.at(in.StartedAt)); err != nil {
 				return err
 			}
+			for _, s := range old {
+				activity.GetLogger(ctx).Warn("stopped a session left live by an earlier run",
+					"session_id", s.ID, "conversation_id", s.ConversationID, "new_session_id", in.SessionID)
+				if err := tx.Notify(ctx, sessionEvent(s)); err != nil {
+					return err
+				}
+			}
+			sess, created, err = tx.CreateSession(ctx, ns)
 		}
-		_, created, err = tx.CreateSession(ctx, ns)
-		return err
+		if err != nil || !created {
+			return err // a retry announces nothing again
+		}
+		started := sessionEvent(sess)
+		started.Type = db.EventSessionStarted
+		return tx.Notify(ctx, started)
 	})
 	if err != nil {
 		return StartSessionResult{}, err
@@ -185,9 +191,9 @@ func sessionEvent(s db.Session) db.Event {
 	if s.EndedAt != nil {
 		typ = db.EventSessionCompleted
 	}
-	id := s.ID
+	id, bot := s.ID, s.ChatbotID
 	return db.Event{
-		Type: typ, SessionID: &id, ConversationID: s.ConversationID,
+		Type: typ, SessionID: &id, ChatbotID: &bot, ConversationID: s.ConversationID,
 		Status: string(s.Status), Node: s.CurrentNodeID,
 	}
 }

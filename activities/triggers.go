@@ -16,6 +16,7 @@ import (
 // SelectChatbot picks the published chatbot that answers a customer's first
 // message, with its graph:
 //
+//   - in a console test session, the chatbot under test (testSessionChatbot);
 //   - the first matching trigger, trying active triggers of the input's
 //     account and of every account (on published, unarchived chatbots) by
 //     priority (highest first), keyword before default, then oldest first.
@@ -29,6 +30,9 @@ import (
 //
 // Call it as a LOCAL activity: a few indexed reads.
 func (a *Activities) SelectChatbot(ctx context.Context, in SelectChatbotInput) (SelectChatbotResult, error) {
+	if res, ok, err := a.testSessionChatbot(ctx); ok || err != nil {
+		return res, err
+	}
 	triggers, err := a.store.SelectableTriggers(ctx, in.AccountID)
 	if err != nil {
 		return SelectChatbotResult{}, err

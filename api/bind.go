@@ -37,7 +37,12 @@ var validate = sync.OnceValue(func() *validator.Validate {
 // naming each bad field. Unknown fields are ignored, as in the earlier API,
 // so clients that send extra data keep working.
 func bindJSON(c *fiber.Ctx, dst any) error {
-	body := bytes.TrimSpace(c.Body())
+	// c.Body() would inflate a compressed body with no size limit (a zip
+	// bomb past BodyLimit): take the raw bytes and refuse encodings.
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return &Error{Status: fiber.StatusUnsupportedMediaType, Code: "unsupported_encoding", Message: "Content-Encoding " + enc + " is not accepted; send the JSON body uncompressed"}
+	}
+	body := bytes.TrimSpace(c.Request().Body())
 	if len(body) == 0 {
 		return BadRequest("body", "a JSON body is required")
 	}

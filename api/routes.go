@@ -59,8 +59,13 @@ func (h *handlers) apiRoutes() []route {
 	var all []route
 	for _, group := range [][]route{
 		h.opsRoutes(),
+		h.metricsRoutes(),
 		h.authRoutes(),
 		h.userRoutes(),
+		h.chatbotRoutes(),
+		h.liveRoutes(),
+		h.sessionRoutes(),
+		h.messagingRoutes(),
 	} {
 		all = append(all, group...)
 	}

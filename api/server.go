@@ -7,14 +7,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getsentry/sentry-go"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
-	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/wabuilder/wab/activities/whatsapp"
 	"github.com/wabuilder/wab/api/auth"
+	"github.com/wabuilder/wab/api/live"
 	"github.com/wabuilder/wab/api/webhook"
 	"github.com/wabuilder/wab/db"
 )
@@ -36,6 +37,15 @@ type Deps struct {
 	// BodyLimit caps request bodies (default 1 MiB); the webhook takes up
 	// to webhook.MaxBodyBytes.
 	BodyLimit int
+	// Metrics is the registry /metrics serves and the API registers its
+	// series in; nil gives the app a registry of its own.
+	Metrics *prometheus.Registry
+	// RateLimitPerMinute caps /api and /ws requests per API key, user or
+	// client IP; 0 sets no limit. The webhook and probes are never limited.
+	RateLimitPerMinute int
+	// Sentry, if set, gets panics and 5xx errors (bodies and credentials
+	// scrubbed).
+	Sentry *sentry.Hub
 	// Accounts gives the webhook its app secrets and verify tokens, cached
 	// for AccountsTTL (default 15s); Ingest stores what it receives, and
 	// Relay, if set, is woken to hand new messages to Temporal at once.
@@ -56,6 +66,8 @@ type Deps struct {
 	Graph *whatsapp.Client
 	// PublicURL is where Meta reaches this API; empty uses the request's URL.
 	PublicURL string
+	// Live serves the WebSocket feed at /ws; nil answers 503 there.
+	Live *live.Hub
 }
 
 type handlers struct {
@@ -78,7 +90,18 @@ func New(d Deps) *fiber.App {
 		BodyLimit:             max(d.BodyLimit, webhook.MaxBodyBytes), // limitBody applies d.BodyLimit elsewhere
 		AppName:               "whatsapp-builder",
 	})
-	app.Use(recover.New(), requestid.New(), limitBody(d.BodyLimit))
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	metrics := newAPIMetrics(d.Metrics)
+	if d.Ingest != nil {
+		d.Ingest = countingIngest{IngestStore: d.Ingest, m: metrics}
+	}
+	if d.Store != nil {
+		register(d.Metrics, newDBCollector(d.Store, d.Log))
+	}
+	app.Use(frontMiddleware(d, metrics)...)
+	app.Use(limitBody(d.BodyLimit))
 	if len(d.AllowedOrigins) > 0 {
 		app.Use(cors.New(cors.Config{AllowOrigins: strings.Join(d.AllowedOrigins, ","), AllowCredentials: true}))
 	}
@@ -88,6 +111,10 @@ func New(d Deps) *fiber.App {
 	}
 	app.Use("/api", h.authenticate)
 	app.Use(WebSocketPath, h.authenticate)
+	if limit := rateLimit(d.RateLimitPerMinute); limit != nil { // after authenticate: it keys on the principal
+		app.Use("/api", limit)
+		app.Use(WebSocketPath, limit)
+	}
 	h.register(app, h.apiRoutes())
 	app.Use(func(c *fiber.Ctx) error { return NotFound("route " + c.Method() + " " + c.Path()) })
 	return app

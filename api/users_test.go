@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +179,17 @@ func TestUsers_LastAdminStays(t *testing.T) {
 	me := e.call(http.MethodGet, "/api/auth/me", nil, e.adminToken)
 	require.Equal(t, http.StatusOK, me.Status)
 	assert.Equal(t, "admin", me.JSON(t)["role"], "the refused change was rolled back")
+}
+
+// TestJSONBody_RefusesCompression: a compressed body could inflate far past
+// the body limit, so JSON routes take only plain bodies.
+func TestJSONBody_RefusesCompression(t *testing.T) {
+	e := newAPI(t)
+	req := httptest.NewRequestWithContext(e.ctx, http.MethodPost, "/api/auth/login", strings.NewReader("\x1f\x8b not really gzip"))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	res, err := e.app.Test(req, 10_000)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	assert.Equal(t, http.StatusUnsupportedMediaType, res.StatusCode)
 }

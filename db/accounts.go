@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wabuilder/wab/db/dbgen"
 	"github.com/wabuilder/wab/db/secret"
@@ -71,18 +73,9 @@ func (s *Store) UpsertAccount(ctx context.Context, in AccountInput) (Account, er
 	if in.PhoneNumberID == "" || in.APIVersion == "" || in.APIBaseURL == "" {
 		return Account{}, errors.New("upsert account: phone number id, API version and API base URL are required")
 	}
-	if s.box == nil {
-		return Account{}, errors.New("upsert account: the store has no secret box")
-	}
-	var sealed [3][]byte
-	for i, v := range []struct {
-		val secret.Value
-		aad []byte
-	}{{in.AccessToken, aadAccessToken}, {in.AppSecret, aadAppSecret}, {in.VerifyToken, aadVerifyToken}} {
-		var err error
-		if sealed[i], err = s.box.Seal([]byte(v.val.Reveal()), v.aad); err != nil {
-			return Account{}, fmt.Errorf("upsert account %s: %w", in.PhoneNumberID, err)
-		}
+	sealed, err := s.sealCredentials(in.PhoneNumberID, &in.AccessToken, &in.AppSecret, &in.VerifyToken)
+	if err != nil {
+		return Account{}, err
 	}
 	row, err := s.q.UpsertAccount(ctx, dbgen.UpsertAccountParams{
 		Name:               ptr(in.Name),
@@ -169,4 +162,121 @@ func (s *Store) SetAccountHealth(ctx context.Context, id uuid.UUID, h Health, re
 		return wrap(err, "set health of account %s", id)
 	}
 	return nil
+}
+
+// CreateAccount adds a number; ErrConflict if its phone number id exists.
+// Empty Name defaults to the phone number id, zero SendRatePerSecond to 80.
+func (s *Store) CreateAccount(ctx context.Context, in AccountInput) (Account, error) {
+	if in.PhoneNumberID == "" || in.APIVersion == "" || in.APIBaseURL == "" {
+		return Account{}, errors.New("create account: phone number id, API version and API base URL are required")
+	}
+	sealed, err := s.sealCredentials(in.PhoneNumberID, &in.AccessToken, &in.AppSecret, &in.VerifyToken)
+	if err != nil {
+		return Account{}, err
+	}
+	if in.Name == "" {
+		in.Name = in.PhoneNumberID
+	}
+	if in.SendRatePerSecond <= 0 {
+		in.SendRatePerSecond = DefaultSendRatePerSecond
+	}
+	var row dbgen.Account
+	// A savepoint: a conflict must not abort the caller's transaction.
+	err = s.InTx(ctx, func(tx *Store) error {
+		var err error
+		row, err = tx.q.CreateAccount(ctx, dbgen.CreateAccountParams{
+			Name: in.Name, PhoneNumberID: in.PhoneNumberID, WABAID: in.WABAID, DisplayPhoneNumber: in.DisplayPhoneNumber,
+			AccessTokenEnc: sealed[0], AppSecretEnc: sealed[1], VerifyTokenEnc: sealed[2],
+			APIVersion: in.APIVersion, APIBaseURL: in.APIBaseURL,
+			SendRatePerSecond: int32(in.SendRatePerSecond), //nolint:gosec // rates are small.
+		})
+		return err
+	})
+	if err != nil {
+		return Account{}, wrap(err, "create account %s", in.PhoneNumberID)
+	}
+	return s.accountFromRow(row)
+}
+
+// DefaultSendRatePerSecond is Meta's default throughput for a number.
+const DefaultSendRatePerSecond = 80
+
+// AccountChange is a partial update of an account: nil fields keep their
+// value. The phone number id never changes: conversations are keyed by it.
+type AccountChange struct {
+	Name               *string
+	WABAID             *string
+	DisplayPhoneNumber *string
+	AccessToken        *secret.Value
+	AppSecret          *secret.Value
+	VerifyToken        *secret.Value
+	APIVersion         *string
+	APIBaseURL         *string
+	SendRatePerSecond  *int
+}
+
+// UpdateAccount applies ch. New credentials, API version or base URL reset
+// the health to unknown: the last check said nothing about them.
+func (s *Store) UpdateAccount(ctx context.Context, id uuid.UUID, ch AccountChange) (Account, error) {
+	sealed, err := s.sealCredentials(id.String(), ch.AccessToken, ch.AppSecret, ch.VerifyToken)
+	if err != nil {
+		return Account{}, err
+	}
+	p := dbgen.UpdateAccountParams{
+		Name: ch.Name, WABAID: ch.WABAID, DisplayPhoneNumber: ch.DisplayPhoneNumber,
+		AccessTokenEnc: sealed[0], AppSecretEnc: sealed[1], VerifyTokenEnc: sealed[2],
+		APIVersion: ch.APIVersion, APIBaseURL: ch.APIBaseURL, ID: id,
+	}
+	if ch.SendRatePerSecond != nil {
+		r := int32(*ch.SendRatePerSecond) //nolint:gosec // rates are small; the CHECK refuses <= 0.
+		p.SendRatePerSecond = &r
+	}
+	row, err := s.q.UpdateAccount(ctx, p)
+	if err != nil {
+		return Account{}, wrap(err, "update account %s", id)
+	}
+	return s.accountFromRow(row)
+}
+
+// ErrInUse is returned when a row cannot be deleted because history refers
+// to it (a number with conversations). It wraps ErrConflict.
+var ErrInUse = fmt.Errorf("%w: still referenced", ErrConflict)
+
+// DeleteAccount deletes a number that has no history (contacts,
+// conversations, messages): ErrInUse otherwise, ErrNotFound if it is gone.
+// Its triggers are deleted with it.
+func (s *Store) DeleteAccount(ctx context.Context, id uuid.UUID) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		n, err := tx.q.DeleteAccount(ctx, id)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
+			return fmt.Errorf("delete account %s: %w", id, ErrInUse)
+		}
+		if err != nil {
+			return wrap(err, "delete account %s", id)
+		}
+		if n == 0 {
+			return wrap(pgx.ErrNoRows, "delete account %s", id)
+		}
+		return wrap(tx.q.DeleteSendRateSlot(ctx, id), "delete send rate of account %s", id)
+	})
+}
+
+// sealCredentials seals the non-nil values (nil stays nil: "keep").
+func (s *Store) sealCredentials(label string, vals ...*secret.Value) ([3][]byte, error) {
+	var sealed [3][]byte
+	if s.box == nil {
+		return sealed, errors.New("seal credentials: the store has no secret box")
+	}
+	aads := [3][]byte{aadAccessToken, aadAppSecret, aadVerifyToken}
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		var err error
+		if sealed[i], err = s.box.Seal([]byte(v.Reveal()), aads[i]); err != nil {
+			return sealed, fmt.Errorf("seal credentials of account %s: %w", label, err)
+		}
+	}
+	return sealed, nil
 }

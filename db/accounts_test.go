@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wabuilder/wab/db"
@@ -123,4 +125,71 @@ func TestAccounts_OldestFirst(t *testing.T) {
 	} else {
 		require.Less(t, pos[b.PhoneNumberID], pos[a.PhoneNumberID])
 	}
+}
+
+func TestCreateAccount_DefaultsAndConflict(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(ctx, t)
+	in := db.AccountInput{
+		PhoneNumberID: dbtest.Unique(), AccessToken: "t", AppSecret: "s", VerifyToken: "v",
+		APIVersion: "v23.0", APIBaseURL: "https://graph.facebook.com",
+	}
+	a, err := s.CreateAccount(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, in.PhoneNumberID, a.Name)
+	require.Equal(t, db.DefaultSendRatePerSecond, a.SendRatePerSecond)
+	require.Equal(t, "t", a.AccessToken.Reveal())
+
+	_, err = s.CreateAccount(ctx, in)
+	require.ErrorIs(t, err, db.ErrConflict, "unlike UpsertAccount, creating never overwrites")
+	again, err := s.Account(ctx, a.ID) // the conflict did not abort the caller's transaction
+	require.NoError(t, err)
+	require.Equal(t, a, again)
+}
+
+func TestUpdateAccount_ChangesOnlyWhatIsNamed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(ctx, t)
+	a := dbtest.Account(ctx, t, s, &dbtest.AccountOpts{Name: "Before"})
+	require.NoError(t, s.SetAccountHealth(ctx, a.ID, db.HealthUnhealthy, "bad token"))
+
+	name, rate := "After", 5
+	renamed, err := s.UpdateAccount(ctx, a.ID, db.AccountChange{Name: &name, SendRatePerSecond: &rate})
+	require.NoError(t, err)
+	require.Equal(t, "After", renamed.Name)
+	require.Equal(t, 5, renamed.SendRatePerSecond)
+	require.Equal(t, a.AccessToken, renamed.AccessToken)
+	require.Equal(t, db.HealthUnhealthy, renamed.Health, "a rename says nothing about the token")
+
+	tok := secret.Value("new-token")
+	rotated, err := s.UpdateAccount(ctx, a.ID, db.AccountChange{AccessToken: &tok})
+	require.NoError(t, err)
+	require.Equal(t, "new-token", rotated.AccessToken.Reveal())
+	require.Equal(t, a.AppSecret, rotated.AppSecret)
+	require.Equal(t, db.HealthUnknown, rotated.Health, "a new token needs a new check")
+	require.Empty(t, rotated.HealthReason)
+
+	_, err = s.UpdateAccount(ctx, uuid.New(), db.AccountChange{Name: &name})
+	require.ErrorIs(t, err, db.ErrNotFound)
+}
+
+func TestDeleteAccount_OnlyWithoutHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(ctx, t)
+	used := dbtest.Conversation(ctx, t, s, nil)
+	require.ErrorIs(t, s.DeleteAccount(ctx, used.AccountID), db.ErrInUse)
+	_, err := s.Account(ctx, used.AccountID)
+	require.NoError(t, err, "a refused delete changes nothing, and the transaction goes on")
+
+	fresh := dbtest.Account(ctx, t, s, nil)
+	dbtest.Trigger(ctx, t, s, &dbtest.TriggerOpts{AccountID: &fresh.ID})
+	_, err = s.ReserveSendSlot(ctx, fresh.ID, 80, time.Second)
+	require.NoError(t, err)
+	require.NoError(t, s.DeleteAccount(ctx, fresh.ID), "its triggers and send pacing go with it")
+	_, err = s.Account(ctx, fresh.ID)
+	require.ErrorIs(t, err, db.ErrNotFound)
+	require.ErrorIs(t, s.DeleteAccount(ctx, fresh.ID), db.ErrNotFound)
 }

@@ -17,12 +17,6 @@ import (
 // so that relays in other processes wake up at once. The payload is empty.
 const IngestChannel = "wab_ingest"
 
-// Event types the ingest path announces on EventsChannel.
-const (
-	EventMessageReceived = "message.received" // a new inbound message was stored
-	EventMessageStatus   = "message.status"   // an outbound message's status moved forward
-)
-
 // IngestMessage is one inbound message of a webhook, ready to store.
 type IngestMessage struct {
 	// ID becomes messages.id if the message is new. The caller picks it so it
@@ -169,31 +163,46 @@ func (s *Store) ingestStatuses(ctx context.Context, updates []StatusUpdate) ([]A
 }
 
 // notifyIngest queues the commit's notifications: one wake-up for relays
-// and one small event per change for the WebSocket fan-out.
+// and one small event per change for the WebSocket fan-out: each new
+// message, each conversation whose inbox row it moved, each status.
 func (s *Store) notifyIngest(ctx context.Context, res IngestResult) error {
 	var p dbgen.NotifyManyParams
-	add := func(channel string, payload []byte) {
-		p.Channels = append(p.Channels, channel)
+	at := time.Now().UTC()
+	add := func(e Event) error {
+		e.At = at
+		payload, err := e.encode()
+		if err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
+		p.Channels = append(p.Channels, EventsChannel)
 		p.Payloads = append(p.Payloads, string(payload))
+		return nil
 	}
 	if len(res.Stored) > 0 {
-		add(IngestChannel, nil)
+		p.Channels = append(p.Channels, IngestChannel)
+		p.Payloads = append(p.Payloads, "")
 	}
+	updated := map[uuid.UUID]bool{}
 	for _, m := range res.Stored {
-		ev, err := json.Marshal(Event{Type: EventMessageReceived, ConversationID: m.ConversationID, MessageID: &m.ID})
-		if err != nil {
-			return fmt.Errorf("ingest: encode event: %w", err)
+		if err := add(Event{Type: EventMessageReceived, ConversationID: m.ConversationID, MessageID: &m.ID, WAMID: m.WAMID}); err != nil {
+			return err
 		}
-		add(EventsChannel, ev)
+		updated[m.ConversationID] = true
+	}
+	for _, m := range res.Stored { // in batch order, once per conversation
+		if updated[m.ConversationID] {
+			delete(updated, m.ConversationID)
+			if err := add(Event{Type: EventConversationUpdated, ConversationID: m.ConversationID}); err != nil {
+				return err
+			}
+		}
 	}
 	for _, a := range res.Advanced {
-		ev, err := json.Marshal(Event{
+		if err := add(Event{
 			Type: EventMessageStatus, ConversationID: a.ConversationID, MessageID: &a.MessageID, Status: string(a.Status),
-		})
-		if err != nil {
-			return fmt.Errorf("ingest: encode event: %w", err)
+		}); err != nil {
+			return err
 		}
-		add(EventsChannel, ev)
 	}
 	if len(p.Channels) == 0 {
 		return nil

@@ -201,3 +201,22 @@ func (s *Store) MarkMessageFailed(ctx context.Context, id uuid.UUID, e MessageEr
 	}
 	return messageFromRow(r), nil
 }
+
+// LastInboundWAMID returns the wamid of the customer's latest message in the
+// conversation; ErrNotFound if they never wrote.
+func (s *Store) LastInboundWAMID(ctx context.Context, conversationID uuid.UUID) (string, error) {
+	w, err := s.q.GetLastInboundWAMID(ctx, conversationID)
+	if err != nil {
+		return "", wrap(err, "last inbound message of conversation %s", conversationID)
+	}
+	return w, nil
+}
+
+// Message returns one message.
+func (s *Store) Message(ctx context.Context, id uuid.UUID) (Message, error) {
+	r, err := s.q.GetMessage(ctx, id)
+	if err != nil {
+		return Message{}, wrap(err, "get message %s", id)
+	}
+	return messageFromRow(r), nil
+}

@@ -1,6 +1,10 @@
 package db
 
 import (
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -76,4 +80,41 @@ func newPage[R, T any](rows []R, size int, conv func(R) (T, error), key func(T) 
 		p.Next = &next
 	}
 	return p, nil
+}
+
+// String encodes c for a client: opaque, URL-safe, and exact to the
+// microsecond PostgreSQL stores, so the next page starts exactly after it.
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	raw := strconv.FormatInt(c.At.UnixMicro(), 10) + "." + c.ID.String()
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// ErrBadCursor is returned by ParseCursor for a string String did not make.
+var ErrBadCursor = errors.New("db: malformed cursor")
+
+// ParseCursor decodes a cursor from String; "" is the first page.
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return Cursor{}, ErrBadCursor
+	}
+	micros, id, ok := strings.Cut(string(raw), ".")
+	if !ok {
+		return Cursor{}, ErrBadCursor
+	}
+	us, err := strconv.ParseInt(micros, 10, 64)
+	if err != nil {
+		return Cursor{}, ErrBadCursor
+	}
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return Cursor{}, ErrBadCursor
+	}
+	return Cursor{At: time.UnixMicro(us).UTC(), ID: uid}, nil
 }

@@ -65,11 +65,77 @@ func (s *Store) CreateTrigger(ctx context.Context, in NewTrigger) (Trigger, erro
 	if err != nil {
 		return Trigger{}, wrap(err, "create %s trigger for chatbot %s", in.Kind, in.ChatbotID)
 	}
+	return triggerFromRow(r), nil
+}
+
+func triggerFromRow(r dbgen.Trigger) Trigger {
 	return Trigger{
 		ID: r.ID, AccountID: r.AccountID, ChatbotID: r.ChatbotID, Kind: TriggerKind(r.Kind),
 		MatchType: MatchType(deref(r.MatchType)), Pattern: r.Pattern, Priority: int(r.Priority),
 		IsActive: r.IsActive, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-	}, nil
+	}
+}
+
+// ChatbotTriggers lists a chatbot's triggers in the order selection tries
+// them: priority (highest first), keyword before default, oldest first.
+func (s *Store) ChatbotTriggers(ctx context.Context, chatbotID uuid.UUID) ([]Trigger, error) {
+	rows, err := s.q.ListChatbotTriggers(ctx, chatbotID)
+	if err != nil {
+		return nil, wrap(err, "list triggers of chatbot %s", chatbotID)
+	}
+	out := make([]Trigger, len(rows))
+	for i, r := range rows {
+		out[i] = triggerFromRow(r)
+	}
+	return out, nil
+}
+
+// EditTrigger saves what edit derives from the chatbot's trigger id (locked
+// meanwhile). ChatbotID of the result is ignored: a trigger stays with its
+// chatbot. An error from edit is returned as is and nothing is written.
+func (s *Store) EditTrigger(ctx context.Context, chatbotID, id uuid.UUID, edit func(Trigger) (NewTrigger, error)) (Trigger, error) {
+	var out Trigger
+	err := s.InTx(ctx, func(tx *Store) error {
+		r, err := tx.q.GetTriggerForUpdate(ctx, dbgen.GetTriggerForUpdateParams{ID: id, ChatbotID: chatbotID})
+		if err != nil {
+			return wrap(err, "edit trigger %s", id)
+		}
+		in, err := edit(triggerFromRow(r))
+		if err != nil {
+			return err
+		}
+		r, err = tx.q.UpdateTrigger(ctx, dbgen.UpdateTriggerParams{
+			ID: id, AccountID: in.AccountID, Kind: string(in.Kind), MatchType: ptr(string(in.MatchType)),
+			Pattern: in.Pattern, Priority: int32(in.Priority), IsActive: in.IsActive, //nolint:gosec // priorities are small.
+		})
+		if err != nil {
+			return wrap(err, "edit trigger %s", id)
+		}
+		out = triggerFromRow(r)
+		return nil
+	})
+	return out, err
+}
+
+// DeleteTrigger deletes the chatbot's trigger id.
+func (s *Store) DeleteTrigger(ctx context.Context, chatbotID, id uuid.UUID) error {
+	n, err := s.q.DeleteTrigger(ctx, dbgen.DeleteTriggerParams{ID: id, ChatbotID: chatbotID})
+	if err != nil {
+		return wrap(err, "delete trigger %s", id)
+	}
+	if n == 0 {
+		return wrap(ErrNotFound, "delete trigger %s", id)
+	}
+	return nil
+}
+
+// AccountExists reports whether a business number with this id exists.
+func (s *Store) AccountExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	ok, err := s.q.AccountExists(ctx, id)
+	if err != nil {
+		return false, wrap(err, "look up account %s", id)
+	}
+	return ok, nil
 }
 
 // SelectableTrigger is a trigger that may pick a chatbot, with the version

@@ -15,6 +15,9 @@ type operatorOp struct {
 	name string
 	by   string
 	done workflow.Settable
+	// send and key (the update ID) are UpdateSendMessage's.
+	send *SendMessageRequest
+	key  string
 }
 
 var (
@@ -51,7 +54,7 @@ func (c *conversation) installHandlers(ctx workflow.Context) error {
 			return err
 		}
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateTakeover,
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateTakeover,
 		func(ctx workflow.Context, r TakeoverRequest) error { return c.enqueueOp(ctx, UpdateTakeover, r.By) },
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, r TakeoverRequest) error {
 			if r.By == "" {
@@ -59,6 +62,10 @@ func (c *conversation) installHandlers(ctx workflow.Context) error {
 			}
 			return c.require(c.st.Handoff == nil, errHandedOff)
 		}})
+	if err != nil {
+		return err
+	}
+	return c.installSendHandler(ctx)
 }
 
 func (c *conversation) require(ok bool, err error) error {
@@ -81,7 +88,13 @@ func (c *conversation) runOperatorOp(ctx workflow.Context) {
 	op := c.ops[0]
 	c.ops = c.ops[1:]
 	var err error
+	var result any
 	switch op.name {
+	case UpdateSendMessage:
+		var res SendMessageResult
+		if res, err = c.sendAgentMessage(ctx, op); err == nil {
+			result = res
+		}
 	case UpdateStop:
 		if err = c.require(c.st.Session != nil, errNoSession); err == nil {
 			c.endSession(ctx, StatusStopped, ReasonOperator)
@@ -99,7 +112,7 @@ func (c *conversation) runOperatorOp(ctx workflow.Context) {
 		err = c.release(ctx)
 	}
 	c.finishTurn(ctx)
-	op.done.Set(nil, err)
+	op.done.Set(result, err)
 }
 
 // skip leaves the waiting node by its default edge, else its first edge.

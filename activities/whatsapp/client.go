@@ -94,6 +94,9 @@ func (a Account) endpoint(segments ...string) (string, error) {
 // serves every account; it is safe for concurrent use.
 type Client struct {
 	http *http.Client
+	// testChannel answers the test channel's calls in-process (see
+	// WithTestChannel); nil refuses them.
+	testChannel http.Handler
 }
 
 // NewClient wraps hc; nil gets a client with dial, TLS and header timeouts.
@@ -141,6 +144,9 @@ func (c *Client) call(ctx context.Context, acct Account, method, endpoint, conte
 // do sends a request and returns the response for any status; the caller
 // closes the body.
 func (c *Client) do(ctx context.Context, acct Account, method, endpoint, contentType string, body io.Reader) (*http.Response, error) {
+	if err := c.checkTestChannel(acct); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, method, endpoint, body)
 	if err != nil {
 		return nil, &AccountError{Reason: "bad request URL: " + redact(err.Error(), acct.AccessToken)}
@@ -150,7 +156,7 @@ func (c *Client) do(ctx context.Context, acct Account, method, endpoint, content
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.send(acct, req)
 	if err != nil {
 		return nil, &TransportError{Op: method + " " + pathOf(endpoint), Err: redactErr(err, acct.AccessToken)}
 	}

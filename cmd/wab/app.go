@@ -10,10 +10,12 @@ import (
 
 	"github.com/getsentry/sentry-go"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/wabuilder/wab/cmd/internal/config"
+	"github.com/wabuilder/wab/cmd/internal/telemetry"
 	"github.com/wabuilder/wab/db"
 	"github.com/wabuilder/wab/db/secret"
 )
@@ -26,7 +28,12 @@ type app struct {
 	pool     *pgxpool.Pool
 	store    *db.Store
 	temporal client.Client
-	closers  []func()
+	// metrics is the process's Prometheus registry: the API's /metrics or
+	// the worker's METRICS_PORT serve it.
+	metrics *prometheus.Registry
+	// sentry is nil without SENTRY_DSN.
+	sentry  *sentry.Hub
+	closers []func()
 }
 
 // setup reads the configuration and opens the database pool. withStore also
@@ -42,11 +49,15 @@ func setup(ctx context.Context, e env, withStore bool) (*app, error) {
 			return nil, err
 		}
 	}
-	a := &app{cfg: cfg, log: newLogger(cfg, e.stderr)}
+	a := &app{cfg: cfg, log: newLogger(cfg, e.stderr), metrics: telemetry.NewRegistry()}
 	if cfg.SentryDSN != "" {
-		if err := sentry.Init(sentry.ClientOptions{Dsn: cfg.SentryDSN.Reveal(), Environment: cfg.Environment}); err != nil {
+		if err := sentry.Init(sentry.ClientOptions{
+			Dsn: cfg.SentryDSN.Reveal(), Environment: cfg.Environment,
+			AttachStacktrace: true, // also on panics with a string, which become messages
+		}); err != nil {
 			return nil, fmt.Errorf("initialise Sentry: %w", err)
 		}
+		a.sentry = sentry.CurrentHub()
 		a.closers = append(a.closers, func() { sentry.Flush(2 * time.Second) })
 	}
 	if a.pool, err = openPool(ctx, cfg.DatabaseURL.Reveal()); err != nil {
@@ -109,10 +120,13 @@ func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // connectTemporal dials Temporal. lazy is for the API, which must keep taking
 // webhooks while Temporal is down; the worker waits until it can connect.
 func (a *app) connectTemporal(ctx context.Context, lazy bool) error {
+	metrics, flush := telemetry.TemporalMetrics(a.metrics, a.log)
+	a.closers = append(a.closers, func() { _ = flush.Close() })
 	opts := client.Options{
-		HostPort:  a.cfg.Temporal.Address,
-		Namespace: a.cfg.Temporal.Namespace,
-		Logger:    tlog.NewStructuredLogger(a.log.With("component", "temporal")),
+		HostPort:       a.cfg.Temporal.Address,
+		Namespace:      a.cfg.Temporal.Namespace,
+		Logger:         tlog.NewStructuredLogger(a.log.With("component", "temporal")),
+		MetricsHandler: metrics,
 	}
 	var c client.Client
 	var err error

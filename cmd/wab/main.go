@@ -54,6 +54,8 @@ func commands() []command {
 		{"dev", "API and worker in one process (-stack also starts PostgreSQL and Temporal)", runDev},
 		{"sandbox", "fake WhatsApp Graph API for local development (point WHATSAPP_API_BASE_URL at it)", runSandbox},
 		{"chat", "talk to a bot in the terminal as a customer, through the app and the sandbox", runChat},
+		{"bench", "load test: scripted customers against a stack it starts (or -target), report to results/bench", runBench},
+		{"chaos", "kill processes and fail the Graph API under load; exit 1 unless no reply is lost, doubled or reordered", runChaos},
 		{"healthcheck", "exit 0 when the API answers /health/liveness (the container health check)", runHealthcheck},
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/wabuilder/wab/activities/whatsapp"
 	"github.com/wabuilder/wab/api"
 	"github.com/wabuilder/wab/api/auth"
+	"github.com/wabuilder/wab/api/live"
 	"github.com/wabuilder/wab/api/relay"
 )
 
@@ -36,7 +37,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 
 // serveHTTP serves until ctx ends, then stops taking connections, lets
 // in-flight requests finish (up to the shutdown timeout) and returns. The
-// relay that hands stored webhook messages to Temporal runs alongside.
+// relay that hands stored webhook messages to Temporal and the hub of the
+// WebSocket feed run alongside.
 func (a *app) serveHTTP(ctx context.Context) error {
 	var draining atomic.Bool
 	rl := relay.New(a.store, a.temporal, relay.Options{Listen: relay.ListenPostgres(a.pool, a.log), Log: a.log})
@@ -49,24 +51,38 @@ func (a *app) serveHTTP(ctx context.Context) error {
 			a.log.Error("relay stopped", "err", err)
 		}
 	}()
+	hub := live.New(a.pool, live.Options{Log: a.log})
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- hub.Run(hubCtx) }()
+	defer func() { // after the HTTP shutdown: WebSocket clients get 1001 and reconnect elsewhere
+		stopHub()
+		if err := <-hubDone; err != nil {
+			a.log.Error("live feed stopped", "err", err)
+		}
+	}()
 	tokens, err := a.tokens()
 	if err != nil {
 		return err
 	}
 	srv := api.New(api.Deps{ //nolint:contextcheck // New only builds the app; handlers take each request's own context.
-		Log:            a.log,
-		Database:       a.store,
-		Temporal:       api.PingFunc(a.temporalPing),
-		Draining:       draining.Load,
-		AllowedOrigins: a.cfg.FrontendURLs,
-		Accounts:       a.store,
-		Ingest:         a.store,
-		Relay:          rl,
-		Store:          a.store,
-		Tokens:         tokens,
-		Workflows:      a.temporal,
-		Graph:          whatsapp.NewClient(nil),
-		PublicURL:      a.cfg.PublicURL,
+		Log:                a.log,
+		Database:           a.store,
+		Temporal:           api.PingFunc(a.temporalPing),
+		Draining:           draining.Load,
+		AllowedOrigins:     a.cfg.FrontendURLs,
+		Accounts:           a.store,
+		Ingest:             a.store,
+		Relay:              rl,
+		Store:              a.store,
+		Tokens:             tokens,
+		Workflows:          a.temporal,
+		Graph:              whatsapp.NewClient(nil),
+		PublicURL:          a.cfg.PublicURL,
+		Metrics:            a.metrics,
+		RateLimitPerMinute: a.cfg.RateLimitPerMinute,
+		Sentry:             a.sentry,
+		Live:               hub,
 	})
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort("", strconv.Itoa(a.cfg.Port)))
 	if err != nil {

@@ -11,8 +11,94 @@ import (
 	"github.com/google/uuid"
 )
 
+const createAccount = `-- name: CreateAccount :one
+INSERT INTO accounts (
+    name, phone_number_id, waba_id, display_phone_number,
+    access_token_enc, app_secret_enc, verify_token_enc,
+    api_version, api_base_url, send_rate_per_second
+) VALUES (
+    $1, $2, $3, $4,
+    $5, $6, $7,
+    $8, $9, $10
+)
+RETURNING id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at, channel
+`
+
+type CreateAccountParams struct {
+	Name               string
+	PhoneNumberID      string
+	WABAID             string
+	DisplayPhoneNumber string
+	AccessTokenEnc     []byte
+	AppSecretEnc       []byte
+	VerifyTokenEnc     []byte
+	APIVersion         string
+	APIBaseURL         string
+	SendRatePerSecond  int32
+}
+
+// A new number; a phone number id that exists breaks the unique constraint.
+func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) (Account, error) {
+	row := q.db.QueryRow(ctx, createAccount,
+		arg.Name,
+		arg.PhoneNumberID,
+		arg.WABAID,
+		arg.DisplayPhoneNumber,
+		arg.AccessTokenEnc,
+		arg.AppSecretEnc,
+		arg.VerifyTokenEnc,
+		arg.APIVersion,
+		arg.APIBaseURL,
+		arg.SendRatePerSecond,
+	)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.PhoneNumberID,
+		&i.WABAID,
+		&i.DisplayPhoneNumber,
+		&i.AccessTokenEnc,
+		&i.AppSecretEnc,
+		&i.VerifyTokenEnc,
+		&i.APIVersion,
+		&i.APIBaseURL,
+		&i.SendRatePerSecond,
+		&i.Health,
+		&i.HealthReason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Channel,
+	)
+	return i, err
+}
+
+const deleteAccount = `-- name: DeleteAccount :execrows
+DELETE FROM accounts WHERE id = $1
+`
+
+// Fails (foreign key) while contacts, conversations or messages refer to
+// the number: deleting it must not erase history. Its triggers go with it.
+func (q *Queries) DeleteAccount(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteAccount, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteSendRateSlot = `-- name: DeleteSendRateSlot :exec
+DELETE FROM send_rate_slots WHERE account_id = $1
+`
+
+// The pacing row of a deleted number (it has no foreign key).
+func (q *Queries) DeleteSendRateSlot(ctx context.Context, accountID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteSendRateSlot, accountID)
+	return err
+}
+
 const getAccount = `-- name: GetAccount :one
-SELECT id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at FROM accounts WHERE id = $1
+SELECT id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at, channel FROM accounts WHERE id = $1
 `
 
 func (q *Queries) GetAccount(ctx context.Context, id uuid.UUID) (Account, error) {
@@ -34,12 +120,13 @@ func (q *Queries) GetAccount(ctx context.Context, id uuid.UUID) (Account, error)
 		&i.HealthReason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Channel,
 	)
 	return i, err
 }
 
 const getAccountByPhoneNumberID = `-- name: GetAccountByPhoneNumberID :one
-SELECT id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at FROM accounts WHERE phone_number_id = $1
+SELECT id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at, channel FROM accounts WHERE phone_number_id = $1
 `
 
 func (q *Queries) GetAccountByPhoneNumberID(ctx context.Context, phoneNumberID string) (Account, error) {
@@ -61,12 +148,13 @@ func (q *Queries) GetAccountByPhoneNumberID(ctx context.Context, phoneNumberID s
 		&i.HealthReason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Channel,
 	)
 	return i, err
 }
 
 const listAccounts = `-- name: ListAccounts :many
-SELECT id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at FROM accounts ORDER BY created_at, id
+SELECT id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at, channel FROM accounts ORDER BY created_at, id
 `
 
 func (q *Queries) ListAccounts(ctx context.Context) ([]Account, error) {
@@ -94,6 +182,7 @@ func (q *Queries) ListAccounts(ctx context.Context) ([]Account, error) {
 			&i.HealthReason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Channel,
 		); err != nil {
 			return nil, err
 		}
@@ -108,7 +197,7 @@ func (q *Queries) ListAccounts(ctx context.Context) ([]Account, error) {
 const setAccountHealth = `-- name: SetAccountHealth :one
 UPDATE accounts SET health = $1, health_reason = $2
 WHERE id = $3
-RETURNING id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at
+RETURNING id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at, channel
 `
 
 type SetAccountHealthParams struct {
@@ -136,6 +225,78 @@ func (q *Queries) SetAccountHealth(ctx context.Context, arg SetAccountHealthPara
 		&i.HealthReason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Channel,
+	)
+	return i, err
+}
+
+const updateAccount = `-- name: UpdateAccount :one
+UPDATE accounts SET
+    name = COALESCE($1::text, name),
+    waba_id = COALESCE($2::text, waba_id),
+    display_phone_number = COALESCE($3::text, display_phone_number),
+    access_token_enc = COALESCE($4::bytea, access_token_enc),
+    app_secret_enc = COALESCE($5::bytea, app_secret_enc),
+    verify_token_enc = COALESCE($6::bytea, verify_token_enc),
+    api_version = COALESCE($7::text, api_version),
+    api_base_url = COALESCE($8::text, api_base_url),
+    send_rate_per_second = COALESCE($9::integer, send_rate_per_second),
+    health = CASE WHEN $4::bytea IS NULL AND $7::text IS NULL
+                       AND $8::text IS NULL
+                  THEN health ELSE 'unknown' END,
+    health_reason = CASE WHEN $4::bytea IS NULL AND $7::text IS NULL
+                              AND $8::text IS NULL
+                         THEN health_reason ELSE '' END
+WHERE id = $10
+RETURNING id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at, channel
+`
+
+type UpdateAccountParams struct {
+	Name               *string
+	WABAID             *string
+	DisplayPhoneNumber *string
+	AccessTokenEnc     []byte
+	AppSecretEnc       []byte
+	VerifyTokenEnc     []byte
+	APIVersion         *string
+	APIBaseURL         *string
+	SendRatePerSecond  *int32
+	ID                 uuid.UUID
+}
+
+// Null arguments keep the stored value. New credentials or a new endpoint
+// make the health unknown again: the last check said nothing about them.
+func (q *Queries) UpdateAccount(ctx context.Context, arg UpdateAccountParams) (Account, error) {
+	row := q.db.QueryRow(ctx, updateAccount,
+		arg.Name,
+		arg.WABAID,
+		arg.DisplayPhoneNumber,
+		arg.AccessTokenEnc,
+		arg.AppSecretEnc,
+		arg.VerifyTokenEnc,
+		arg.APIVersion,
+		arg.APIBaseURL,
+		arg.SendRatePerSecond,
+		arg.ID,
+	)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.PhoneNumberID,
+		&i.WABAID,
+		&i.DisplayPhoneNumber,
+		&i.AccessTokenEnc,
+		&i.AppSecretEnc,
+		&i.VerifyTokenEnc,
+		&i.APIVersion,
+		&i.APIBaseURL,
+		&i.SendRatePerSecond,
+		&i.Health,
+		&i.HealthReason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Channel,
 	)
 	return i, err
 }
@@ -161,7 +322,7 @@ ON CONFLICT (phone_number_id) DO UPDATE SET
     api_version = EXCLUDED.api_version,
     api_base_url = EXCLUDED.api_base_url,
     send_rate_per_second = COALESCE($10::integer, accounts.send_rate_per_second)
-RETURNING id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at
+RETURNING id, name, phone_number_id, waba_id, display_phone_number, access_token_enc, app_secret_enc, verify_token_enc, api_version, api_base_url, send_rate_per_second, health, health_reason, created_at, updated_at, channel
 `
 
 type UpsertAccountParams struct {
@@ -209,6 +370,7 @@ func (q *Queries) UpsertAccount(ctx context.Context, arg UpsertAccountParams) (A
 		&i.HealthReason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Channel,
 	)
 	return i, err
 }

@@ -8,6 +8,7 @@ package dbgen
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -59,4 +60,46 @@ func (q *Queries) GetChatbotVersion(ctx context.Context, id uuid.UUID) (ChatbotV
 		&i.PublishedAt,
 	)
 	return i, err
+}
+
+const listChatbotVersions = `-- name: ListChatbotVersions :many
+SELECT id, chatbot_id, version, published_by, published_at
+FROM chatbot_versions
+WHERE chatbot_id = $1
+ORDER BY version DESC
+`
+
+type ListChatbotVersionsRow struct {
+	ID          uuid.UUID
+	ChatbotID   uuid.UUID
+	Version     int32
+	PublishedBy *uuid.UUID
+	PublishedAt time.Time
+}
+
+// A bot's versions, newest first, without their graphs.
+func (q *Queries) ListChatbotVersions(ctx context.Context, chatbotID uuid.UUID) ([]ListChatbotVersionsRow, error) {
+	rows, err := q.db.Query(ctx, listChatbotVersions, chatbotID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListChatbotVersionsRow{}
+	for rows.Next() {
+		var i ListChatbotVersionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ChatbotID,
+			&i.Version,
+			&i.PublishedBy,
+			&i.PublishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -23,6 +23,158 @@ func (q *Queries) AnyChatbotExists(ctx context.Context) (bool, error) {
 	return exists, err
 }
 
+const archiveChatbot = `-- name: ArchiveChatbot :one
+UPDATE chatbots SET status = 'archived', is_active = false WHERE id = $1
+RETURNING id, name, description, nodes, edges, settings, metadata, status, is_active, published_version_id, created_by, created_at, updated_at
+`
+
+// The deletion of a bot whose versions sessions refer to: it stops answering
+// (trigger selection and the fallback skip archived bots) and leaves lists.
+func (q *Queries) ArchiveChatbot(ctx context.Context, id uuid.UUID) (Chatbot, error) {
+	row := q.db.QueryRow(ctx, archiveChatbot, id)
+	var i Chatbot
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Nodes,
+		&i.Edges,
+		&i.Settings,
+		&i.Metadata,
+		&i.Status,
+		&i.IsActive,
+		&i.PublishedVersionID,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const chatbotDropOffs = `-- name: ChatbotDropOffs :many
+SELECT current_node_id, count(*) AS sessions
+FROM sessions
+WHERE chatbot_id = $1 AND NOT is_test AND current_node_id <> ''
+  AND (status = 'expired' OR completion_reason IN ('no_reply', 'no_valid_answer', 'user_cancelled'))
+GROUP BY current_node_id
+ORDER BY count(*) DESC, current_node_id
+`
+
+type ChatbotDropOffsRow struct {
+	CurrentNodeID string
+	Sessions      int64
+}
+
+// Where abandoned sessions stood when the customer went away, most first.
+func (q *Queries) ChatbotDropOffs(ctx context.Context, chatbotID uuid.UUID) ([]ChatbotDropOffsRow, error) {
+	rows, err := q.db.Query(ctx, chatbotDropOffs, chatbotID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ChatbotDropOffsRow{}
+	for rows.Next() {
+		var i ChatbotDropOffsRow
+		if err := rows.Scan(&i.CurrentNodeID, &i.Sessions); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const chatbotMessageCounts = `-- name: ChatbotMessageCounts :one
+SELECT count(*) FILTER (WHERE m.direction = 'inbound') AS inbound,
+       count(*) FILTER (WHERE m.direction = 'outbound') AS outbound
+FROM sessions s
+JOIN messages m ON m.session_id = s.id AND m.session_id IS NOT NULL
+WHERE s.chatbot_id = $1 AND NOT s.is_test
+`
+
+type ChatbotMessageCountsRow struct {
+	Inbound  int64
+	Outbound int64
+}
+
+func (q *Queries) ChatbotMessageCounts(ctx context.Context, chatbotID uuid.UUID) (ChatbotMessageCountsRow, error) {
+	row := q.db.QueryRow(ctx, chatbotMessageCounts, chatbotID)
+	var i ChatbotMessageCountsRow
+	err := row.Scan(&i.Inbound, &i.Outbound)
+	return i, err
+}
+
+const chatbotSessionTotals = `-- name: ChatbotSessionTotals :one
+SELECT count(*) AS sessions,
+       count(*) FILTER (WHERE ended_at IS NULL) AS live,
+       count(*) FILTER (WHERE status = 'completed'
+                          AND completion_reason NOT IN ('no_reply', 'no_valid_answer')) AS completed,
+       count(*) FILTER (WHERE status = 'expired'
+                          OR completion_reason IN ('no_reply', 'no_valid_answer', 'user_cancelled')) AS abandoned,
+       COALESCE(avg(EXTRACT(EPOCH FROM ended_at - started_at)) FILTER (WHERE ended_at IS NOT NULL), 0)::float8
+           AS avg_duration_seconds
+FROM sessions
+WHERE chatbot_id = $1 AND NOT is_test
+`
+
+type ChatbotSessionTotalsRow struct {
+	Sessions           int64
+	Live               int64
+	Completed          int64
+	Abandoned          int64
+	AvgDurationSeconds float64
+}
+
+// Counts over the bot's real (non-test) sessions. Abandoned: the customer
+// went away (inactivity, no reply, no valid answer, a cancel word).
+func (q *Queries) ChatbotSessionTotals(ctx context.Context, chatbotID uuid.UUID) (ChatbotSessionTotalsRow, error) {
+	row := q.db.QueryRow(ctx, chatbotSessionTotals, chatbotID)
+	var i ChatbotSessionTotalsRow
+	err := row.Scan(
+		&i.Sessions,
+		&i.Live,
+		&i.Completed,
+		&i.Abandoned,
+		&i.AvgDurationSeconds,
+	)
+	return i, err
+}
+
+const chatbotSessionsByStatus = `-- name: ChatbotSessionsByStatus :many
+SELECT status, count(*) AS sessions
+FROM sessions
+WHERE chatbot_id = $1 AND NOT is_test
+GROUP BY status
+ORDER BY status
+`
+
+type ChatbotSessionsByStatusRow struct {
+	Status   string
+	Sessions int64
+}
+
+func (q *Queries) ChatbotSessionsByStatus(ctx context.Context, chatbotID uuid.UUID) ([]ChatbotSessionsByStatusRow, error) {
+	rows, err := q.db.Query(ctx, chatbotSessionsByStatus, chatbotID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ChatbotSessionsByStatusRow{}
+	for rows.Next() {
+		var i ChatbotSessionsByStatusRow
+		if err := rows.Scan(&i.Status, &i.Sessions); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createChatbot = `-- name: CreateChatbot :one
 INSERT INTO chatbots (name, description, nodes, edges, settings, metadata, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -68,6 +220,32 @@ func (q *Queries) CreateChatbot(ctx context.Context, arg CreateChatbotParams) (C
 	return i, err
 }
 
+const deactivateOtherChatbots = `-- name: DeactivateOtherChatbots :execrows
+UPDATE chatbots SET is_active = false WHERE is_active AND id <> $1
+`
+
+func (q *Queries) DeactivateOtherChatbots(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deactivateOtherChatbots, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteChatbot = `-- name: DeleteChatbot :execrows
+DELETE FROM chatbots WHERE id = $1
+`
+
+// Fails with a foreign key violation when a session ran one of its versions:
+// those are history (sessions_version_fkey is RESTRICT).
+func (q *Queries) DeleteChatbot(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteChatbot, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getChatbot = `-- name: GetChatbot :one
 SELECT id, name, description, nodes, edges, settings, metadata, status, is_active, published_version_id, created_by, created_at, updated_at FROM chatbots WHERE id = $1
 `
@@ -93,6 +271,138 @@ func (q *Queries) GetChatbot(ctx context.Context, id uuid.UUID) (Chatbot, error)
 	return i, err
 }
 
+const getChatbotForUpdate = `-- name: GetChatbotForUpdate :one
+SELECT id, name, description, nodes, edges, settings, metadata, status, is_active, published_version_id, created_by, created_at, updated_at FROM chatbots WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) GetChatbotForUpdate(ctx context.Context, id uuid.UUID) (Chatbot, error) {
+	row := q.db.QueryRow(ctx, getChatbotForUpdate, id)
+	var i Chatbot
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Nodes,
+		&i.Edges,
+		&i.Settings,
+		&i.Metadata,
+		&i.Status,
+		&i.IsActive,
+		&i.PublishedVersionID,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const insertWhatsAppFlow = `-- name: InsertWhatsAppFlow :execrows
+INSERT INTO whatsapp_flows (whatsapp_flow_id, name, description, status, categories, flow_json,
+                            endpoint_uri, is_active, metadata)
+VALUES ($1, $2, $3, $4, $5, $6,
+        $7, $8, $9)
+ON CONFLICT (whatsapp_flow_id) DO NOTHING
+`
+
+type InsertWhatsAppFlowParams struct {
+	WhatsappFlowID string
+	Name           string
+	Description    string
+	Status         string
+	Categories     json.RawMessage
+	FlowJSON       json.RawMessage
+	EndpointURI    *string
+	IsActive       bool
+	Metadata       json.RawMessage
+}
+
+// An imported bot's embedded WhatsApp Flow, unless one with that Meta id exists.
+func (q *Queries) InsertWhatsAppFlow(ctx context.Context, arg InsertWhatsAppFlowParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertWhatsAppFlow,
+		arg.WhatsappFlowID,
+		arg.Name,
+		arg.Description,
+		arg.Status,
+		arg.Categories,
+		arg.FlowJSON,
+		arg.EndpointURI,
+		arg.IsActive,
+		arg.Metadata,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const listChatbots = `-- name: ListChatbots :many
+SELECT c.id, c.name, c.description, c.nodes, c.edges, c.settings, c.metadata, c.status, c.is_active, c.published_version_id, c.created_by, c.created_at, c.updated_at, count(*) OVER () AS total
+FROM chatbots c
+WHERE ($1::text = '' OR c.name ILIKE $1 OR c.description ILIKE $1)
+  AND ($2::boolean IS NULL OR c.is_active = $2::boolean)
+  AND ($3::text IS NULL OR c.status = $3::text)
+  AND ($3::text IS NOT NULL OR c.status <> 'archived')
+ORDER BY c.created_at DESC, c.id DESC
+LIMIT $5 OFFSET $4
+`
+
+type ListChatbotsParams struct {
+	Search     string
+	IsActive   *bool
+	Status     *string
+	PageOffset int32
+	PageLimit  int32
+}
+
+type ListChatbotsRow struct {
+	Chatbot Chatbot
+	Total   int64
+}
+
+// One page of the console's list, newest first, with the number of matches
+// (count(*) OVER () is computed before LIMIT). @search is an ILIKE pattern
+// (” for none); archived bots show only when asked for by status.
+func (q *Queries) ListChatbots(ctx context.Context, arg ListChatbotsParams) ([]ListChatbotsRow, error) {
+	rows, err := q.db.Query(ctx, listChatbots,
+		arg.Search,
+		arg.IsActive,
+		arg.Status,
+		arg.PageOffset,
+		arg.PageLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListChatbotsRow{}
+	for rows.Next() {
+		var i ListChatbotsRow
+		if err := rows.Scan(
+			&i.Chatbot.ID,
+			&i.Chatbot.Name,
+			&i.Chatbot.Description,
+			&i.Chatbot.Nodes,
+			&i.Chatbot.Edges,
+			&i.Chatbot.Settings,
+			&i.Chatbot.Metadata,
+			&i.Chatbot.Status,
+			&i.Chatbot.IsActive,
+			&i.Chatbot.PublishedVersionID,
+			&i.Chatbot.CreatedBy,
+			&i.Chatbot.CreatedAt,
+			&i.Chatbot.UpdatedAt,
+			&i.Total,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockChatbot = `-- name: LockChatbot :one
 SELECT id FROM chatbots WHERE id = $1 FOR UPDATE
 `
@@ -103,6 +413,16 @@ func (q *Queries) LockChatbot(ctx context.Context, id uuid.UUID) (uuid.UUID, err
 	var id_2 uuid.UUID
 	err := row.Scan(&id_2)
 	return id_2, err
+}
+
+const lockDefaultChatbot = `-- name: LockDefaultChatbot :exec
+SELECT pg_advisory_xact_lock(hashtext('wab.default_chatbot'))
+`
+
+// Serialises "make this the default bot", so two at once leave one active.
+func (q *Queries) LockDefaultChatbot(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockDefaultChatbot)
+	return err
 }
 
 const setChatbotActive = `-- name: SetChatbotActive :one
@@ -168,4 +488,112 @@ func (q *Queries) SetChatbotPublishedVersion(ctx context.Context, arg SetChatbot
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const takenChatbotNames = `-- name: TakenChatbotNames :many
+SELECT name FROM chatbots WHERE name = ANY($1::text[])
+`
+
+func (q *Queries) TakenChatbotNames(ctx context.Context, names []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, takenChatbotNames, names)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const updateChatbotDraft = `-- name: UpdateChatbotDraft :one
+UPDATE chatbots SET name = $1, description = $2, nodes = $3, edges = $4,
+    settings = $5, metadata = $6
+WHERE id = $7
+RETURNING id, name, description, nodes, edges, settings, metadata, status, is_active, published_version_id, created_by, created_at, updated_at
+`
+
+type UpdateChatbotDraftParams struct {
+	Name        string
+	Description string
+	Nodes       json.RawMessage
+	Edges       json.RawMessage
+	Settings    json.RawMessage
+	Metadata    json.RawMessage
+	ID          uuid.UUID
+}
+
+// Saves the editable draft; published versions are separate, immutable rows.
+func (q *Queries) UpdateChatbotDraft(ctx context.Context, arg UpdateChatbotDraftParams) (Chatbot, error) {
+	row := q.db.QueryRow(ctx, updateChatbotDraft,
+		arg.Name,
+		arg.Description,
+		arg.Nodes,
+		arg.Edges,
+		arg.Settings,
+		arg.Metadata,
+		arg.ID,
+	)
+	var i Chatbot
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Nodes,
+		&i.Edges,
+		&i.Settings,
+		&i.Metadata,
+		&i.Status,
+		&i.IsActive,
+		&i.PublishedVersionID,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const whatsAppFlowsByFlowIDs = `-- name: WhatsAppFlowsByFlowIDs :many
+SELECT id, whatsapp_flow_id, name, description, status, categories, flow_json, endpoint_uri, is_active, metadata, created_at, updated_at FROM whatsapp_flows WHERE whatsapp_flow_id = ANY($1::text[]) ORDER BY whatsapp_flow_id
+`
+
+func (q *Queries) WhatsAppFlowsByFlowIDs(ctx context.Context, flowIds []string) ([]WhatsappFlow, error) {
+	rows, err := q.db.Query(ctx, whatsAppFlowsByFlowIDs, flowIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WhatsappFlow{}
+	for rows.Next() {
+		var i WhatsappFlow
+		if err := rows.Scan(
+			&i.ID,
+			&i.WhatsappFlowID,
+			&i.Name,
+			&i.Description,
+			&i.Status,
+			&i.Categories,
+			&i.FlowJSON,
+			&i.EndpointURI,
+			&i.IsActive,
+			&i.Metadata,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

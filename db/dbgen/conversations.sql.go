@@ -12,36 +12,121 @@ import (
 	"github.com/google/uuid"
 )
 
-const listAccountConversations = `-- name: ListAccountConversations :many
-SELECT c.id, c.account_id, c.contact_id, c.workflow_id, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.handoff_state, c.handoff_user_id, c.handoff_at, c.unread_count, c.created_at, c.updated_at, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name
+const getConversationDetail = `-- name: GetConversationDetail :one
+SELECT c.id, c.account_id, c.contact_id, c.workflow_id, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.handoff_state, c.handoff_user_id, c.handoff_at, c.unread_count, c.created_at, c.updated_at, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name,
+       a.phone_number_id AS phone_number_id,
+       s.id AS session_id, s.status AS session_status, s.chatbot_id AS session_chatbot_id,
+       s.current_node_id AS session_node_id
 FROM conversations c
 JOIN contacts ct ON ct.id = c.contact_id
+JOIN accounts a ON a.id = c.account_id
+LEFT JOIN sessions s ON s.conversation_id = c.id AND s.ended_at IS NULL
+WHERE c.id = $1
+`
+
+type GetConversationDetailRow struct {
+	Conversation     Conversation
+	ContactWAID      string
+	ContactName      string
+	PhoneNumberID    string
+	SessionID        *uuid.UUID
+	SessionStatus    *string
+	SessionChatbotID *uuid.UUID
+	SessionNodeID    *string
+}
+
+// One conversation with its contact, its number and its live session, if any.
+func (q *Queries) GetConversationDetail(ctx context.Context, id uuid.UUID) (GetConversationDetailRow, error) {
+	row := q.db.QueryRow(ctx, getConversationDetail, id)
+	var i GetConversationDetailRow
+	err := row.Scan(
+		&i.Conversation.ID,
+		&i.Conversation.AccountID,
+		&i.Conversation.ContactID,
+		&i.Conversation.WorkflowID,
+		&i.Conversation.LastMessageAt,
+		&i.Conversation.LastMessagePreview,
+		&i.Conversation.LastInboundAt,
+		&i.Conversation.HandoffState,
+		&i.Conversation.HandoffUserID,
+		&i.Conversation.HandoffAt,
+		&i.Conversation.UnreadCount,
+		&i.Conversation.CreatedAt,
+		&i.Conversation.UpdatedAt,
+		&i.ContactWAID,
+		&i.ContactName,
+		&i.PhoneNumberID,
+		&i.SessionID,
+		&i.SessionStatus,
+		&i.SessionChatbotID,
+		&i.SessionNodeID,
+	)
+	return i, err
+}
+
+const listAccountConversations = `-- name: ListAccountConversations :many
+SELECT c.id, c.account_id, c.contact_id, c.workflow_id, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.handoff_state, c.handoff_user_id, c.handoff_at, c.unread_count, c.created_at, c.updated_at, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name,
+       s.id AS session_id, s.status AS session_status, s.chatbot_id AS session_chatbot_id,
+       s.current_node_id AS session_node_id
+FROM conversations c
+JOIN contacts ct ON ct.id = c.contact_id
+LEFT JOIN sessions s ON s.conversation_id = c.id AND s.ended_at IS NULL
 WHERE c.account_id = $1
   AND (c.last_message_at, c.id) < ($2::timestamptz, $3::uuid)
+  AND c.last_message_at >= COALESCE($4::timestamptz, '-infinity')
+  AND c.last_message_at < COALESCE($5::timestamptz, 'infinity')
+  AND CASE WHEN $6::text IS NULL THEN true
+           ELSE c.handoff_state = $6 END
+  AND CASE WHEN $7::boolean IS NULL THEN true
+           ELSE (c.unread_count > 0) = $7 END
+  AND CASE WHEN $8::boolean IS NULL THEN true
+           ELSE (s.id IS NOT NULL) = $8 END
+  AND CASE WHEN $9::text IS NULL THEN true
+           ELSE ct.profile_name ILIKE $9
+                OR ct.wa_id LIKE $10::text END
 ORDER BY c.last_message_at DESC, c.id DESC
-LIMIT $4
+LIMIT $11
 `
 
 type ListAccountConversationsParams struct {
-	AccountID uuid.UUID
-	BeforeAt  time.Time
-	BeforeID  uuid.UUID
-	PageSize  int32
+	AccountID     uuid.UUID
+	BeforeAt      time.Time
+	BeforeID      uuid.UUID
+	Since         *time.Time
+	Until         *time.Time
+	HandoffState  *string
+	Unread        *bool
+	ActiveSession *bool
+	NamePattern   *string
+	DigitsPattern *string
+	PageSize      int32
 }
 
 type ListAccountConversationsRow struct {
-	Conversation Conversation
-	ContactWAID  string
-	ContactName  string
+	Conversation     Conversation
+	ContactWAID      string
+	ContactName      string
+	SessionID        *uuid.UUID
+	SessionStatus    *string
+	SessionChatbotID *uuid.UUID
+	SessionNodeID    *string
 }
 
-// One number's inbox; a separate query (not "@account_id IS NULL OR ...") so
-// each gets a plan that reads its index in order and stops at the limit.
+// One number's inbox, as ListConversations; a separate query (not
+// "@account_id IS NULL OR ...") so each gets a plan that reads its index in
+// order and stops at the limit.
 func (q *Queries) ListAccountConversations(ctx context.Context, arg ListAccountConversationsParams) ([]ListAccountConversationsRow, error) {
 	rows, err := q.db.Query(ctx, listAccountConversations,
 		arg.AccountID,
 		arg.BeforeAt,
 		arg.BeforeID,
+		arg.Since,
+		arg.Until,
+		arg.HandoffState,
+		arg.Unread,
+		arg.ActiveSession,
+		arg.NamePattern,
+		arg.DigitsPattern,
 		arg.PageSize,
 	)
 	if err != nil {
@@ -67,6 +152,10 @@ func (q *Queries) ListAccountConversations(ctx context.Context, arg ListAccountC
 			&i.Conversation.UpdatedAt,
 			&i.ContactWAID,
 			&i.ContactName,
+			&i.SessionID,
+			&i.SessionStatus,
+			&i.SessionChatbotID,
+			&i.SessionNodeID,
 		); err != nil {
 			return nil, err
 		}
@@ -79,30 +168,73 @@ func (q *Queries) ListAccountConversations(ctx context.Context, arg ListAccountC
 }
 
 const listConversations = `-- name: ListConversations :many
-SELECT c.id, c.account_id, c.contact_id, c.workflow_id, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.handoff_state, c.handoff_user_id, c.handoff_at, c.unread_count, c.created_at, c.updated_at, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name
+SELECT c.id, c.account_id, c.contact_id, c.workflow_id, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.handoff_state, c.handoff_user_id, c.handoff_at, c.unread_count, c.created_at, c.updated_at, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name,
+       s.id AS session_id, s.status AS session_status, s.chatbot_id AS session_chatbot_id,
+       s.current_node_id AS session_node_id
 FROM conversations c
 JOIN contacts ct ON ct.id = c.contact_id
+LEFT JOIN sessions s ON s.conversation_id = c.id AND s.ended_at IS NULL
 WHERE (c.last_message_at, c.id) < ($1::timestamptz, $2::uuid)
+  AND c.last_message_at >= COALESCE($3::timestamptz, '-infinity')
+  AND c.last_message_at < COALESCE($4::timestamptz, 'infinity')
+  AND CASE WHEN $5::text IS NULL THEN true
+           ELSE c.handoff_state = $5 END
+  AND CASE WHEN $6::boolean IS NULL THEN true
+           ELSE (c.unread_count > 0) = $6 END
+  AND CASE WHEN $7::boolean IS NULL THEN true
+           ELSE (s.id IS NOT NULL) = $7 END
+  AND CASE WHEN $8::text IS NULL THEN true
+           ELSE ct.profile_name ILIKE $8
+                OR ct.wa_id LIKE $9::text END
 ORDER BY c.last_message_at DESC, c.id DESC
-LIMIT $3
+LIMIT $10
 `
 
 type ListConversationsParams struct {
-	BeforeAt time.Time
-	BeforeID uuid.UUID
-	PageSize int32
+	BeforeAt      time.Time
+	BeforeID      uuid.UUID
+	Since         *time.Time
+	Until         *time.Time
+	HandoffState  *string
+	Unread        *bool
+	ActiveSession *bool
+	NamePattern   *string
+	DigitsPattern *string
+	PageSize      int32
 }
 
 type ListConversationsRow struct {
-	Conversation Conversation
-	ContactWAID  string
-	ContactName  string
+	Conversation     Conversation
+	ContactWAID      string
+	ContactName      string
+	SessionID        *uuid.UUID
+	SessionStatus    *string
+	SessionChatbotID *uuid.UUID
+	SessionNodeID    *string
 }
 
-// Every number's inbox, newest first, keyset-paginated on (last_message_at,
-// id). The first page passes the largest possible cursor.
+// Every number's inbox, newest activity first, keyset-paginated on
+// (last_message_at, id); the first page passes the largest possible cursor.
+// Null filters match everything. The plan walks conversations_recent_idx in
+// order (the date range bounds the scan) and stops at the limit; the other
+// filters are checked row by row. They are CASE expressions, not "@x IS
+// NULL OR ...": the planner then does not take them for very selective and
+// prefer sorting every match to reading the index in order.
+// name_pattern and digits_pattern are ILIKE / LIKE patterns built by the
+// caller (escaped); either may match.
 func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsParams) ([]ListConversationsRow, error) {
-	rows, err := q.db.Query(ctx, listConversations, arg.BeforeAt, arg.BeforeID, arg.PageSize)
+	rows, err := q.db.Query(ctx, listConversations,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.Since,
+		arg.Until,
+		arg.HandoffState,
+		arg.Unread,
+		arg.ActiveSession,
+		arg.NamePattern,
+		arg.DigitsPattern,
+		arg.PageSize,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +258,10 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 			&i.Conversation.UpdatedAt,
 			&i.ContactWAID,
 			&i.ContactName,
+			&i.SessionID,
+			&i.SessionStatus,
+			&i.SessionChatbotID,
+			&i.SessionNodeID,
 		); err != nil {
 			return nil, err
 		}
@@ -135,6 +271,34 @@ func (q *Queries) ListConversations(ctx context.Context, arg ListConversationsPa
 		return nil, err
 	}
 	return items, nil
+}
+
+const markConversationRead = `-- name: MarkConversationRead :one
+UPDATE conversations SET unread_count = 0
+WHERE id = $1
+RETURNING id, account_id, contact_id, workflow_id, last_message_at, last_message_preview, last_inbound_at, handoff_state, handoff_user_id, handoff_at, unread_count, created_at, updated_at
+`
+
+// The console has shown every message: nothing is unread.
+func (q *Queries) MarkConversationRead(ctx context.Context, id uuid.UUID) (Conversation, error) {
+	row := q.db.QueryRow(ctx, markConversationRead, id)
+	var i Conversation
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ContactID,
+		&i.WorkflowID,
+		&i.LastMessageAt,
+		&i.LastMessagePreview,
+		&i.LastInboundAt,
+		&i.HandoffState,
+		&i.HandoffUserID,
+		&i.HandoffAt,
+		&i.UnreadCount,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const recordConversationMessage = `-- name: RecordConversationMessage :one

@@ -72,6 +72,22 @@ func (q *Queries) AdvanceMessageStatus(ctx context.Context, arg AdvanceMessageSt
 	return i, err
 }
 
+const getLastInboundWAMID = `-- name: GetLastInboundWAMID :one
+SELECT wamid::text FROM messages
+WHERE conversation_id = $1 AND direction = 'inbound'
+ORDER BY created_at DESC, id DESC
+LIMIT 1
+`
+
+// The customer's latest message: the one mark-as-read points at (Meta marks
+// it and every earlier one read).
+func (q *Queries) GetLastInboundWAMID(ctx context.Context, conversationID uuid.UUID) (string, error) {
+	row := q.db.QueryRow(ctx, getLastInboundWAMID, conversationID)
+	var wamid string
+	err := row.Scan(&wamid)
+	return wamid, err
+}
+
 const getMessage = `-- name: GetMessage :one
 SELECT id, account_id, conversation_id, session_id, direction, wamid, idempotency_key, type, payload, status, error_code, error_title, error_detail, sender, wa_timestamp, status_updated_at, created_at FROM messages WHERE id = $1
 `

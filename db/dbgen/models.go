@@ -40,6 +40,7 @@ type Account struct {
 	HealthReason       string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	Channel            string
 }
 
 type Chatbot struct {
@@ -156,6 +157,14 @@ type SessionEvent struct {
 	NodeType   string
 	Detail     json.RawMessage
 	OccurredAt time.Time
+}
+
+type TestSession struct {
+	ConversationID uuid.UUID
+	ChatbotID      uuid.UUID
+	CreatedBy      *uuid.UUID
+	CreatedAt      time.Time
+	ClosedAt       *time.Time
 }
 
 type Trigger struct {

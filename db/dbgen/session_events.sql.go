@@ -45,3 +45,45 @@ func (q *Queries) InsertSessionEvent(ctx context.Context, arg InsertSessionEvent
 	}
 	return result.RowsAffected(), nil
 }
+
+const listSessionEvents = `-- name: ListSessionEvents :many
+SELECT id, session_id, seq, kind, node_id, node_type, detail, occurred_at FROM session_events
+WHERE session_id = $1
+ORDER BY seq
+LIMIT $2
+`
+
+type ListSessionEventsParams struct {
+	SessionID uuid.UUID
+	PageSize  int32
+}
+
+// A session's trace in order.
+func (q *Queries) ListSessionEvents(ctx context.Context, arg ListSessionEventsParams) ([]SessionEvent, error) {
+	rows, err := q.db.Query(ctx, listSessionEvents, arg.SessionID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SessionEvent{}
+	for rows.Next() {
+		var i SessionEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.SessionID,
+			&i.Seq,
+			&i.Kind,
+			&i.NodeID,
+			&i.NodeType,
+			&i.Detail,
+			&i.OccurredAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -71,6 +71,20 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (S
 	return i, err
 }
 
+const deleteEndedSession = `-- name: DeleteEndedSession :execrows
+DELETE FROM sessions WHERE id = $1 AND ended_at IS NOT NULL
+`
+
+// Deletes a session that has ended (its events go with it; its messages
+// stay, unattributed); affects no row while it is live.
+func (q *Queries) DeleteEndedSession(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteEndedSession, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const endSession = `-- name: EndSession :one
 UPDATE sessions SET status = $1, completion_reason = $2, ended_at = $3::timestamptz
 WHERE id = $4 AND ended_at IS NULL
@@ -92,6 +106,35 @@ func (q *Queries) EndSession(ctx context.Context, arg EndSessionParams) (Session
 		arg.EndedAt,
 		arg.ID,
 	)
+	var i Session
+	err := row.Scan(
+		&i.ID,
+		&i.ConversationID,
+		&i.ChatbotID,
+		&i.ChatbotVersionID,
+		&i.WorkflowID,
+		&i.Status,
+		&i.CurrentNodeID,
+		&i.Variables,
+		&i.CompletionReason,
+		&i.IsTest,
+		&i.StartedAt,
+		&i.UpdatedAt,
+		&i.EndedAt,
+	)
+	return i, err
+}
+
+const getLatestConversationSession = `-- name: GetLatestConversationSession :one
+SELECT id, conversation_id, chatbot_id, chatbot_version_id, workflow_id, status, current_node_id, variables, completion_reason, is_test, started_at, updated_at, ended_at FROM sessions
+WHERE conversation_id = $1
+ORDER BY started_at DESC
+LIMIT 1
+`
+
+// The conversation's most recent bot run, live or ended.
+func (q *Queries) GetLatestConversationSession(ctx context.Context, conversationID uuid.UUID) (Session, error) {
+	row := q.db.QueryRow(ctx, getLatestConversationSession, conversationID)
 	var i Session
 	err := row.Scan(
 		&i.ID,
@@ -134,6 +177,409 @@ func (q *Queries) GetSession(ctx context.Context, id uuid.UUID) (Session, error)
 		&i.EndedAt,
 	)
 	return i, err
+}
+
+const getSessionSummary = `-- name: GetSessionSummary :one
+SELECT s.id, s.conversation_id, s.chatbot_id, s.chatbot_version_id, s.workflow_id, s.status, s.current_node_id, s.variables, s.completion_reason, s.is_test, s.started_at, s.updated_at, s.ended_at, cv.account_id, ct.wa_id AS customer_phone, ct.profile_name AS customer_name,
+       cb.name AS chatbot_name, v.version AS chatbot_version
+FROM sessions s
+JOIN conversations cv ON cv.id = s.conversation_id
+JOIN contacts ct ON ct.id = cv.contact_id
+JOIN chatbots cb ON cb.id = s.chatbot_id
+JOIN chatbot_versions v ON v.id = s.chatbot_version_id
+WHERE s.id = $1
+`
+
+type GetSessionSummaryRow struct {
+	Session        Session
+	AccountID      uuid.UUID
+	CustomerPhone  string
+	CustomerName   string
+	ChatbotName    string
+	ChatbotVersion int32
+}
+
+// One session with what its list row shows.
+func (q *Queries) GetSessionSummary(ctx context.Context, id uuid.UUID) (GetSessionSummaryRow, error) {
+	row := q.db.QueryRow(ctx, getSessionSummary, id)
+	var i GetSessionSummaryRow
+	err := row.Scan(
+		&i.Session.ID,
+		&i.Session.ConversationID,
+		&i.Session.ChatbotID,
+		&i.Session.ChatbotVersionID,
+		&i.Session.WorkflowID,
+		&i.Session.Status,
+		&i.Session.CurrentNodeID,
+		&i.Session.Variables,
+		&i.Session.CompletionReason,
+		&i.Session.IsTest,
+		&i.Session.StartedAt,
+		&i.Session.UpdatedAt,
+		&i.Session.EndedAt,
+		&i.AccountID,
+		&i.CustomerPhone,
+		&i.CustomerName,
+		&i.ChatbotName,
+		&i.ChatbotVersion,
+	)
+	return i, err
+}
+
+const listChatbotSessions = `-- name: ListChatbotSessions :many
+SELECT s.id, s.conversation_id, s.chatbot_id, s.chatbot_version_id, s.workflow_id, s.status, s.current_node_id, s.variables, s.completion_reason, s.is_test, s.started_at, s.updated_at, s.ended_at, cv.account_id, ct.wa_id AS customer_phone, ct.profile_name AS customer_name,
+       cb.name AS chatbot_name, v.version AS chatbot_version
+FROM sessions s
+JOIN conversations cv ON cv.id = s.conversation_id
+JOIN contacts ct ON ct.id = cv.contact_id
+JOIN chatbots cb ON cb.id = s.chatbot_id
+JOIN chatbot_versions v ON v.id = s.chatbot_version_id
+WHERE s.chatbot_id = $1
+  AND s.started_at <= $2::timestamptz AND s.started_at >= $3::timestamptz
+  AND (s.started_at, s.id) < ($2::timestamptz, $4::uuid)
+  AND ($5::text IS NULL OR s.status = $5)
+  AND ($6::uuid IS NULL OR cv.account_id = $6)
+  AND ($7::boolean IS NULL OR s.is_test = $7)
+  AND ($8::text IS NULL
+       OR ct.profile_name ILIKE $8
+       OR ct.wa_id LIKE $9::text)
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT $10
+`
+
+type ListChatbotSessionsParams struct {
+	ChatbotID     uuid.UUID
+	BeforeAt      time.Time
+	Since         time.Time
+	BeforeID      uuid.UUID
+	Status        *string
+	AccountID     *uuid.UUID
+	IsTest        *bool
+	NamePattern   *string
+	DigitsPattern *string
+	PageSize      int32
+}
+
+type ListChatbotSessionsRow struct {
+	Session        Session
+	AccountID      uuid.UUID
+	CustomerPhone  string
+	CustomerName   string
+	ChatbotName    string
+	ChatbotVersion int32
+}
+
+// One chatbot's sessions, as ListSessions; a separate query (not
+// "@chatbot_id IS NULL OR ...") so that it walks sessions_chatbot_idx.
+func (q *Queries) ListChatbotSessions(ctx context.Context, arg ListChatbotSessionsParams) ([]ListChatbotSessionsRow, error) {
+	rows, err := q.db.Query(ctx, listChatbotSessions,
+		arg.ChatbotID,
+		arg.BeforeAt,
+		arg.Since,
+		arg.BeforeID,
+		arg.Status,
+		arg.AccountID,
+		arg.IsTest,
+		arg.NamePattern,
+		arg.DigitsPattern,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListChatbotSessionsRow{}
+	for rows.Next() {
+		var i ListChatbotSessionsRow
+		if err := rows.Scan(
+			&i.Session.ID,
+			&i.Session.ConversationID,
+			&i.Session.ChatbotID,
+			&i.Session.ChatbotVersionID,
+			&i.Session.WorkflowID,
+			&i.Session.Status,
+			&i.Session.CurrentNodeID,
+			&i.Session.Variables,
+			&i.Session.CompletionReason,
+			&i.Session.IsTest,
+			&i.Session.StartedAt,
+			&i.Session.UpdatedAt,
+			&i.Session.EndedAt,
+			&i.AccountID,
+			&i.CustomerPhone,
+			&i.CustomerName,
+			&i.ChatbotName,
+			&i.ChatbotVersion,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSessionMessages = `-- name: ListSessionMessages :many
+SELECT m.id, m.account_id, m.conversation_id, m.session_id, m.direction, m.wamid, m.idempotency_key, m.type, m.payload, m.status, m.error_code, m.error_title, m.error_detail, m.sender, m.wa_timestamp, m.status_updated_at, m.created_at FROM messages m
+WHERE m.conversation_id = $1
+  AND (m.session_id = $2
+       OR (m.session_id IS NULL
+           AND m.created_at > COALESCE((SELECT max(p.ended_at) FROM sessions p
+                                        WHERE p.conversation_id = $1
+                                          AND p.started_at < $3::timestamptz),
+                                       '-infinity'::timestamptz)
+           AND m.created_at <= COALESCE($4::timestamptz, 'infinity'::timestamptz)))
+ORDER BY m.created_at, m.id
+LIMIT $5
+`
+
+type ListSessionMessagesParams struct {
+	ConversationID uuid.UUID
+	SessionID      *uuid.UUID
+	StartedAt      time.Time
+	EndedAt        *time.Time
+	PageSize       int32
+}
+
+// A session's transcript, oldest first: the messages it sent, and the
+// unattributed ones (the customer's, agents') written after the
+// conversation's previous session ended and before this one did, so the
+// message that started it is included.
+func (q *Queries) ListSessionMessages(ctx context.Context, arg ListSessionMessagesParams) ([]Message, error) {
+	rows, err := q.db.Query(ctx, listSessionMessages,
+		arg.ConversationID,
+		arg.SessionID,
+		arg.StartedAt,
+		arg.EndedAt,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Message{}
+	for rows.Next() {
+		var i Message
+		if err := rows.Scan(
+			&i.ID,
+			&i.AccountID,
+			&i.ConversationID,
+			&i.SessionID,
+			&i.Direction,
+			&i.WAMID,
+			&i.IdempotencyKey,
+			&i.Type,
+			&i.Payload,
+			&i.Status,
+			&i.ErrorCode,
+			&i.ErrorTitle,
+			&i.ErrorDetail,
+			&i.Sender,
+			&i.WATimestamp,
+			&i.StatusUpdatedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSessions = `-- name: ListSessions :many
+SELECT s.id, s.conversation_id, s.chatbot_id, s.chatbot_version_id, s.workflow_id, s.status, s.current_node_id, s.variables, s.completion_reason, s.is_test, s.started_at, s.updated_at, s.ended_at, cv.account_id, ct.wa_id AS customer_phone, ct.profile_name AS customer_name,
+       cb.name AS chatbot_name, v.version AS chatbot_version
+FROM sessions s
+JOIN conversations cv ON cv.id = s.conversation_id
+JOIN contacts ct ON ct.id = cv.contact_id
+JOIN chatbots cb ON cb.id = s.chatbot_id
+JOIN chatbot_versions v ON v.id = s.chatbot_version_id
+WHERE s.started_at <= $1::timestamptz AND s.started_at >= $2::timestamptz
+  AND (s.started_at, s.id) < ($1::timestamptz, $3::uuid)
+  AND ($4::text IS NULL OR s.status = $4)
+  AND ($5::uuid IS NULL OR cv.account_id = $5)
+  AND ($6::boolean IS NULL OR s.is_test = $6)
+  AND ($7::text IS NULL
+       OR ct.profile_name ILIKE $7
+       OR ct.wa_id LIKE $8::text)
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT $9
+`
+
+type ListSessionsParams struct {
+	BeforeAt      time.Time
+	Since         time.Time
+	BeforeID      uuid.UUID
+	Status        *string
+	AccountID     *uuid.UUID
+	IsTest        *bool
+	NamePattern   *string
+	DigitsPattern *string
+	PageSize      int32
+}
+
+type ListSessionsRow struct {
+	Session        Session
+	AccountID      uuid.UUID
+	CustomerPhone  string
+	CustomerName   string
+	ChatbotName    string
+	ChatbotVersion int32
+}
+
+// Sessions newest first, keyset-paginated on (started_at, id): the first page
+// passes the largest possible cursor, and an "until" bound is folded into it
+// by the caller. Null filters match everything. The plan walks
+// sessions_recent_idx in order between the cursor and @since and stops at
+// the limit; the other filters are checked row by row. The started_at range
+// repeats the row comparison's bound in a form the planner prices as a
+// range of the index (given only the row comparison, it sorts instead).
+// name_pattern and digits_pattern are ILIKE / LIKE patterns built by the
+// caller (escaped).
+func (q *Queries) ListSessions(ctx context.Context, arg ListSessionsParams) ([]ListSessionsRow, error) {
+	rows, err := q.db.Query(ctx, listSessions,
+		arg.BeforeAt,
+		arg.Since,
+		arg.BeforeID,
+		arg.Status,
+		arg.AccountID,
+		arg.IsTest,
+		arg.NamePattern,
+		arg.DigitsPattern,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListSessionsRow{}
+	for rows.Next() {
+		var i ListSessionsRow
+		if err := rows.Scan(
+			&i.Session.ID,
+			&i.Session.ConversationID,
+			&i.Session.ChatbotID,
+			&i.Session.ChatbotVersionID,
+			&i.Session.WorkflowID,
+			&i.Session.Status,
+			&i.Session.CurrentNodeID,
+			&i.Session.Variables,
+			&i.Session.CompletionReason,
+			&i.Session.IsTest,
+			&i.Session.StartedAt,
+			&i.Session.UpdatedAt,
+			&i.Session.EndedAt,
+			&i.AccountID,
+			&i.CustomerPhone,
+			&i.CustomerName,
+			&i.ChatbotName,
+			&i.ChatbotVersion,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSessionsByStatus = `-- name: ListSessionsByStatus :many
+SELECT s.id, s.conversation_id, s.chatbot_id, s.chatbot_version_id, s.workflow_id, s.status, s.current_node_id, s.variables, s.completion_reason, s.is_test, s.started_at, s.updated_at, s.ended_at, cv.account_id, ct.wa_id AS customer_phone, ct.profile_name AS customer_name,
+       cb.name AS chatbot_name, v.version AS chatbot_version
+FROM sessions s
+JOIN conversations cv ON cv.id = s.conversation_id
+JOIN contacts ct ON ct.id = cv.contact_id
+JOIN chatbots cb ON cb.id = s.chatbot_id
+JOIN chatbot_versions v ON v.id = s.chatbot_version_id
+WHERE s.status = $1
+  AND s.started_at <= $2::timestamptz AND s.started_at >= $3::timestamptz
+  AND (s.started_at, s.id) < ($2::timestamptz, $4::uuid)
+  AND ($5::uuid IS NULL OR cv.account_id = $5)
+  AND ($6::boolean IS NULL OR s.is_test = $6)
+  AND ($7::text IS NULL
+       OR ct.profile_name ILIKE $7
+       OR ct.wa_id LIKE $8::text)
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT $9
+`
+
+type ListSessionsByStatusParams struct {
+	Status        string
+	BeforeAt      time.Time
+	Since         time.Time
+	BeforeID      uuid.UUID
+	AccountID     *uuid.UUID
+	IsTest        *bool
+	NamePattern   *string
+	DigitsPattern *string
+	PageSize      int32
+}
+
+type ListSessionsByStatusRow struct {
+	Session        Session
+	AccountID      uuid.UUID
+	CustomerPhone  string
+	CustomerName   string
+	ChatbotName    string
+	ChatbotVersion int32
+}
+
+// Sessions in one status, as ListSessions; a separate query so that it
+// walks sessions_status_idx (the live ones are few among the ended).
+func (q *Queries) ListSessionsByStatus(ctx context.Context, arg ListSessionsByStatusParams) ([]ListSessionsByStatusRow, error) {
+	rows, err := q.db.Query(ctx, listSessionsByStatus,
+		arg.Status,
+		arg.BeforeAt,
+		arg.Since,
+		arg.BeforeID,
+		arg.AccountID,
+		arg.IsTest,
+		arg.NamePattern,
+		arg.DigitsPattern,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListSessionsByStatusRow{}
+	for rows.Next() {
+		var i ListSessionsByStatusRow
+		if err := rows.Scan(
+			&i.Session.ID,
+			&i.Session.ConversationID,
+			&i.Session.ChatbotID,
+			&i.Session.ChatbotVersionID,
+			&i.Session.WorkflowID,
+			&i.Session.Status,
+			&i.Session.CurrentNodeID,
+			&i.Session.Variables,
+			&i.Session.CompletionReason,
+			&i.Session.IsTest,
+			&i.Session.StartedAt,
+			&i.Session.UpdatedAt,
+			&i.Session.EndedAt,
+			&i.AccountID,
+			&i.CustomerPhone,
+			&i.CustomerName,
+			&i.ChatbotName,
+			&i.ChatbotVersion,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const supersedeActiveSessions = `-- name: SupersedeActiveSessions :many

@@ -11,6 +11,17 @@ import (
 	"github.com/google/uuid"
 )
 
+const accountExists = `-- name: AccountExists :one
+SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)
+`
+
+func (q *Queries) AccountExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, accountExists, id)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const createTrigger = `-- name: CreateTrigger :one
 INSERT INTO triggers (account_id, chatbot_id, kind, match_type, pattern, priority, is_active)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -53,6 +64,23 @@ func (q *Queries) CreateTrigger(ctx context.Context, arg CreateTriggerParams) (T
 	return i, err
 }
 
+const deleteTrigger = `-- name: DeleteTrigger :execrows
+DELETE FROM triggers WHERE id = $1 AND chatbot_id = $2
+`
+
+type DeleteTriggerParams struct {
+	ID        uuid.UUID
+	ChatbotID uuid.UUID
+}
+
+func (q *Queries) DeleteTrigger(ctx context.Context, arg DeleteTriggerParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteTrigger, arg.ID, arg.ChatbotID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getFallbackChatbot = `-- name: GetFallbackChatbot :one
 SELECT c.id AS chatbot_id, c.published_version_id::uuid AS version_id
 FROM chatbots c
@@ -72,6 +100,71 @@ func (q *Queries) GetFallbackChatbot(ctx context.Context) (GetFallbackChatbotRow
 	var i GetFallbackChatbotRow
 	err := row.Scan(&i.ChatbotID, &i.VersionID)
 	return i, err
+}
+
+const getTriggerForUpdate = `-- name: GetTriggerForUpdate :one
+SELECT id, account_id, chatbot_id, kind, match_type, pattern, priority, is_active, created_at, updated_at FROM triggers WHERE id = $1 AND chatbot_id = $2 FOR UPDATE
+`
+
+type GetTriggerForUpdateParams struct {
+	ID        uuid.UUID
+	ChatbotID uuid.UUID
+}
+
+func (q *Queries) GetTriggerForUpdate(ctx context.Context, arg GetTriggerForUpdateParams) (Trigger, error) {
+	row := q.db.QueryRow(ctx, getTriggerForUpdate, arg.ID, arg.ChatbotID)
+	var i Trigger
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ChatbotID,
+		&i.Kind,
+		&i.MatchType,
+		&i.Pattern,
+		&i.Priority,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const listChatbotTriggers = `-- name: ListChatbotTriggers :many
+SELECT id, account_id, chatbot_id, kind, match_type, pattern, priority, is_active, created_at, updated_at FROM triggers
+WHERE chatbot_id = $1
+ORDER BY priority DESC, (kind = 'keyword') DESC, created_at, id
+`
+
+// In the order selection tries them (see ListSelectableTriggers).
+func (q *Queries) ListChatbotTriggers(ctx context.Context, chatbotID uuid.UUID) ([]Trigger, error) {
+	rows, err := q.db.Query(ctx, listChatbotTriggers, chatbotID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Trigger{}
+	for rows.Next() {
+		var i Trigger
+		if err := rows.Scan(
+			&i.ID,
+			&i.AccountID,
+			&i.ChatbotID,
+			&i.Kind,
+			&i.MatchType,
+			&i.Pattern,
+			&i.Priority,
+			&i.IsActive,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listSelectableTriggers = `-- name: ListSelectableTriggers :many
@@ -126,4 +219,47 @@ func (q *Queries) ListSelectableTriggers(ctx context.Context, accountID uuid.UUI
 		return nil, err
 	}
 	return items, nil
+}
+
+const updateTrigger = `-- name: UpdateTrigger :one
+UPDATE triggers SET account_id = $1, kind = $2, match_type = $3,
+    pattern = $4, priority = $5, is_active = $6
+WHERE id = $7
+RETURNING id, account_id, chatbot_id, kind, match_type, pattern, priority, is_active, created_at, updated_at
+`
+
+type UpdateTriggerParams struct {
+	AccountID *uuid.UUID
+	Kind      string
+	MatchType *string
+	Pattern   string
+	Priority  int32
+	IsActive  bool
+	ID        uuid.UUID
+}
+
+func (q *Queries) UpdateTrigger(ctx context.Context, arg UpdateTriggerParams) (Trigger, error) {
+	row := q.db.QueryRow(ctx, updateTrigger,
+		arg.AccountID,
+		arg.Kind,
+		arg.MatchType,
+		arg.Pattern,
+		arg.Priority,
+		arg.IsActive,
+		arg.ID,
+	)
+	var i Trigger
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ChatbotID,
+		&i.Kind,
+		&i.MatchType,
+		&i.Pattern,
+		&i.Priority,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }

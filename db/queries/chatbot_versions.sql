@@ -10,3 +10,10 @@ RETURNING *;
 
 -- name: GetChatbotVersion :one
 SELECT * FROM chatbot_versions WHERE id = @id;
+
+-- name: ListChatbotVersions :many
+-- A bot's versions, newest first, without their graphs.
+SELECT id, chatbot_id, version, published_by, published_at
+FROM chatbot_versions
+WHERE chatbot_id = @chatbot_id
+ORDER BY version DESC;

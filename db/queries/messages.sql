@@ -63,3 +63,11 @@ RETURNING *;
 
 -- name: GetMessage :one
 SELECT * FROM messages WHERE id = @id;
+
+-- name: GetLastInboundWAMID :one
+-- The customer's latest message: the one mark-as-read points at (Meta marks
+-- it and every earlier one read).
+SELECT wamid::text FROM messages
+WHERE conversation_id = @conversation_id AND direction = 'inbound'
+ORDER BY created_at DESC, id DESC
+LIMIT 1;

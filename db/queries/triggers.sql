@@ -25,3 +25,24 @@ FROM chatbots c
 WHERE c.is_active AND c.published_version_id IS NOT NULL AND c.status <> 'archived'
 ORDER BY c.created_at, c.id
 LIMIT 1;
+
+-- name: ListChatbotTriggers :many
+-- In the order selection tries them (see ListSelectableTriggers).
+SELECT * FROM triggers
+WHERE chatbot_id = @chatbot_id
+ORDER BY priority DESC, (kind = 'keyword') DESC, created_at, id;
+
+-- name: GetTriggerForUpdate :one
+SELECT * FROM triggers WHERE id = @id AND chatbot_id = @chatbot_id FOR UPDATE;
+
+-- name: UpdateTrigger :one
+UPDATE triggers SET account_id = sqlc.narg(account_id), kind = @kind, match_type = sqlc.narg(match_type),
+    pattern = @pattern, priority = @priority, is_active = @is_active
+WHERE id = @id
+RETURNING *;
+
+-- name: DeleteTrigger :execrows
+DELETE FROM triggers WHERE id = @id AND chatbot_id = @chatbot_id;
+
+-- name: AccountExists :one
+SELECT EXISTS (SELECT 1 FROM accounts WHERE id = @id);

@@ -27,10 +27,10 @@ RETURNING *;
 -- name: UpdateUser :one
 -- NULL leaves a column as it is.
 UPDATE users SET
-    name          = coalesce(sqlc.narg('name'), name),
-    role          = coalesce(sqlc.narg('role'), role),
-    is_active     = coalesce(sqlc.narg('is_active'), is_active),
-    password_hash = coalesce(sqlc.narg('password_hash'), password_hash)
+    name          = coalesce(sqlc.narg(name), name),
+    role          = coalesce(sqlc.narg(role), role),
+    is_active     = coalesce(sqlc.narg(is_active), is_active),
+    password_hash = coalesce(sqlc.narg(password_hash), password_hash)
 WHERE id = @id
 RETURNING *;
 

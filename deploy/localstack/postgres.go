@@ -86,6 +86,9 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 // Port is the TCP port the server listens on.
 func (p *Postgres) Port() int { return p.opts.Port }
 
+// Pid is the postmaster's process id (its backends are its children).
+func (p *Postgres) Pid() int { return p.proc.cmd.Process.Pid }
+
 // URL returns a connection string for database name as the superuser.
 func (p *Postgres) URL(database string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", p.opts.Port, database)

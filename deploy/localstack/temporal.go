@@ -27,6 +27,9 @@ type TemporalOptions struct {
 	Namespace string
 	// SearchAttributes maps attribute name to type (Keyword, Text, Int, …).
 	SearchAttributes map[string]string
+	// DynamicConfig sets server settings (--dynamic-config-value key=value;
+	// values are JSON: 1, true, "text").
+	DynamicConfig map[string]string
 	// Output receives the server's log; nil discards it.
 	Output io.Writer
 }
@@ -87,6 +90,14 @@ func (t *Temporal) start(ctx context.Context) error {
 	for _, name := range names {
 		args = append(args, "--search-attribute", name+"="+t.opts.SearchAttributes[name])
 	}
+	keys := make([]string, 0, len(t.opts.DynamicConfig))
+	for k := range t.opts.DynamicConfig {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--dynamic-config-value", k+"="+t.opts.DynamicConfig[k])
+	}
 	proc, err := startProcess("temporal", nil, t.opts.Output, t.bin, args...)
 	if err != nil {
 		return err
@@ -103,6 +114,9 @@ func (t *Temporal) start(ctx context.Context) error {
 
 // Address is the frontend host:port for client.Dial.
 func (t *Temporal) Address() string { return "127.0.0.1:" + strconv.Itoa(t.opts.Port) }
+
+// Pid is the process id of the running server (of the last start).
+func (t *Temporal) Pid() int { return t.proc.cmd.Process.Pid }
 
 // Namespace is the namespace the server was started with.
 func (t *Temporal) Namespace() string { return t.opts.Namespace }

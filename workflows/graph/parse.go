@@ -60,13 +60,14 @@ func Parse(data []byte) (Chatbot, error) {
 // exportedAt as given: the caller passes the time (this package never reads
 // the clock). Parse(Export(c)) gives back c. Deterministic.
 func Export(c Chatbot, exportedAt time.Time) ([]byte, error) {
-	cb, err := marshalNoEscape(c)
-	if err != nil {
-		return nil, err
-	}
 	flows := c.Flows
 	if flows == nil {
 		flows = []Flow{}
+	}
+	c.Flows = nil // the export carries them once, at the top
+	cb, err := marshalNoEscape(c)
+	if err != nil {
+		return nil, err
 	}
 	env := struct {
 		Version       string          `json:"version"`

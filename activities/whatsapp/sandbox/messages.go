@@ -79,7 +79,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) accept(w http.ResponseWriter, req Request, msg whatsapp.OutboundMessage) {
 	req.WAMID, req.Status = s.newWAMID(), http.StatusOK
-	sent := Sent{Time: req.Time, PhoneNumberID: req.PhoneNumberID, To: msg.To, Type: msg.Type, Body: req.Body, WAMID: req.WAMID}
+	sent := Sent{Time: req.Time, PhoneNumberID: req.PhoneNumberID, To: msg.To, Type: msg.Type, Message: msg, Body: req.Body, WAMID: req.WAMID}
 	s.record(req, &sent)
 	type contact struct {
 		Input string `json:"input"`

@@ -66,11 +66,21 @@ func (r sentRecord) copy() Sent {
 
 // record appends a request (and a sent message) and wakes every waiter.
 func (s *Server) record(req Request, sent *Sent) {
+	if s.opts.Unrecorded {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, req)
 	if sent != nil {
-		s.sent = append(s.sent, sentRecord{Sent: *sent, waID: digits(sent.To)})
+		rec := sentRecord{Sent: *sent, waID: digits(sent.To)}
+		rec.Message = whatsapp.OutboundMessage{} // parsed afresh for every reader
+		s.sent = append(s.sent, rec)
+		if s.opts.OnSent != nil {
+			out := *sent
+			out.Body = bytes.Clone(sent.Body)
+			s.opts.OnSent(out)
+		}
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})

@@ -41,7 +41,18 @@ type Options struct {
 	Numbers []Number
 	// Workers bounds concurrent webhook deliveries (default 4).
 	Workers int
-	Logger  *slog.Logger
+	// Unrecorded keeps no record of requests and sent messages (Requests and
+	// Sent stay empty; the Wait methods and the long poll never see one):
+	// for a sandbox that lives as long as its process, such as the test
+	// channel's, whose record would only grow.
+	Unrecorded bool
+	// OnSent, if set, is called with every accepted message (Message
+	// parsed, Body a copy) in the order of the record, with the record's
+	// lock held: it must return at once and must not call the Server (not
+	// called with Unrecorded). The load generator learns of replies through
+	// it without polling.
+	OnSent func(Sent)
+	Logger *slog.Logger
 }
 
 // Number is a business phone number the sandbox pretends to host.
