@@ -33,6 +33,7 @@ type accountView struct {
 	HasAccessToken     bool      `json:"hasAccessToken"`
 	HasAppSecret       bool      `json:"hasAppSecret"`
 	HasVerifyToken     bool      `json:"hasVerifyToken"`
+	IsTestChannel      bool      `json:"isTestChannel" doc:"the console's test sessions' number, not on WhatsApp; managed by the app"`
 	CreatedAt          time.Time `json:"createdAt"`
 	UpdatedAt          time.Time `json:"updatedAt"`
 }
@@ -43,7 +44,7 @@ func viewAccount(a db.Account) accountView {
 		APIVersion: a.APIVersion, APIBaseURL: a.APIBaseURL, SendRatePerSecond: a.SendRatePerSecond,
 		Health: string(a.Health), HealthReason: a.HealthReason,
 		HasAccessToken: a.AccessToken.Reveal() != "", HasAppSecret: a.AppSecret.Reveal() != "", HasVerifyToken: a.VerifyToken.Reveal() != "",
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		IsTestChannel: isTestChannel(a), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
@@ -122,6 +123,32 @@ func checkVersion(v string) error {
 	return nil
 }
 
+// checkBaseURL keeps real numbers off the test channel's address, which
+// only the test channel may have (a constraint ties them together).
+func checkBaseURL(u string) error {
+	if strings.TrimRight(u, "/") == db.TestChannelBaseURL {
+		return BadRequest("apiBaseUrl", "is reserved for the test channel")
+	}
+	return nil
+}
+
+// isTestChannel reports whether a is the test sessions' number.
+func isTestChannel(a db.Account) bool { return a.APIBaseURL == db.TestChannelBaseURL }
+
+var errTestChannel = Conflict("the test channel is managed by the app and cannot be changed or deleted")
+
+// writableAccount refuses writes to the test channel.
+func (h *handlers) writableAccount(ctx context.Context, id uuid.UUID) error {
+	a, err := h.d.Store.Account(ctx, id)
+	if err != nil {
+		return storeError("account", err)
+	}
+	if isTestChannel(a) {
+		return errTestChannel
+	}
+	return nil
+}
+
 func (h *handlers) listAccounts(c *fiber.Ctx) error {
 	accounts, err := h.d.Store.Accounts(c.UserContext())
 	if err != nil {
@@ -147,6 +174,9 @@ func (h *handlers) createAccount(c *fiber.Ctx) error {
 		SendRatePerSecond: req.SendRatePerSecond,
 	}
 	if err := checkVersion(in.APIVersion); err != nil {
+		return err
+	}
+	if err := checkBaseURL(in.APIBaseURL); err != nil {
 		return err
 	}
 	if in.VerifyToken == "" {
@@ -193,6 +223,14 @@ func (h *handlers) updateAccount(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if req.APIBaseURL != nil {
+		if err := checkBaseURL(*req.APIBaseURL); err != nil {
+			return err
+		}
+	}
+	if err := h.writableAccount(c.UserContext(), id); err != nil {
+		return err
+	}
 	ch := db.AccountChange{
 		Name: req.Name, WABAID: req.WABAID, DisplayPhoneNumber: req.DisplayPhoneNumber,
 		AccessToken: secretPtr(req.AccessToken), AppSecret: secretPtr(req.AppSecret), VerifyToken: secretPtr(req.VerifyToken),
@@ -209,6 +247,9 @@ func (h *handlers) updateAccount(c *fiber.Ctx) error {
 func (h *handlers) deleteAccount(c *fiber.Ctx) error {
 	id, err := paramUUID(c, "id")
 	if err != nil {
+		return err
+	}
+	if err := h.writableAccount(c.UserContext(), id); err != nil {
 		return err
 	}
 	err = h.d.Store.DeleteAccount(c.UserContext(), id)

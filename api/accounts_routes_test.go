@@ -100,20 +100,33 @@ func TestAccounts_RejectBadInput(t *testing.T) {
 		b[k] = v
 		return b
 	}
-	for field, body := range map[string]map[string]any{
-		"phoneNumberId": base("phoneNumberId", "+1 555 0100"),
-		"apiVersion":    base("apiVersion", "23"),
-		"apiBaseUrl":    base("apiBaseUrl", "graph.facebook.com"),
-		"verifyToken":   base("verifyToken", "short"),
+	for _, tc := range []struct {
+		field string
+		body  map[string]any
+	}{
+		{"phoneNumberId", base("phoneNumberId", "+1 555 0100")},
+		{"apiVersion", base("apiVersion", "23")},
+		{"apiBaseUrl", base("apiBaseUrl", "graph.facebook.com")},
+		{"apiBaseUrl", base("apiBaseUrl", db.TestChannelBaseURL)},
+		{"verifyToken", base("verifyToken", "short")},
 	} {
-		res := e.call(http.MethodPost, "/api/accounts", body, e.adminToken)
-		require.Equal(t, http.StatusBadRequest, res.Status, "%s: %s", field, res.Body)
-		require.NotEmpty(t, res.ErrorField(t, field))
+		res := e.call(http.MethodPost, "/api/accounts", tc.body, e.adminToken)
+		require.Equal(t, http.StatusBadRequest, res.Status, "%s: %s", tc.field, res.Body)
+		require.NotEmpty(t, res.ErrorField(t, tc.field))
 	}
 	acc := dbtest.Account(e.ctx, t, e.store, nil)
 	res := e.call(http.MethodPatch, "/api/accounts/"+acc.ID.String(), map[string]any{"accessToken": ""}, e.adminToken)
 	require.Equal(t, http.StatusBadRequest, res.Status)
 	require.NotEmpty(t, res.ErrorField(t, "accessToken"), "an empty token would silently break sending")
+
+	// The test sessions' number is the app's: shown, marked, not writable.
+	tc, err := e.store.TestChannelAccount(e.ctx)
+	require.NoError(t, err)
+	one := e.call(http.MethodGet, "/api/accounts/"+tc.ID.String(), nil, e.agentTok)
+	require.Equal(t, http.StatusOK, one.Status)
+	require.Equal(t, true, one.JSON(t)["isTestChannel"])
+	require.Equal(t, http.StatusConflict, e.call(http.MethodPatch, "/api/accounts/"+tc.ID.String(), map[string]any{"name": "mine"}, e.adminToken).Status)
+	require.Equal(t, http.StatusConflict, e.call(http.MethodDelete, "/api/accounts/"+tc.ID.String(), nil, e.adminToken).Status)
 }
 
 func TestAccounts_DeleteKeepsHistory(t *testing.T) {

@@ -220,7 +220,7 @@ func boolParam(s string) *bool {
 
 // timeParam reads an optional time bound as the sessions list does.
 func timeParam(field, s string, upper bool) (*time.Time, error) {
-	t, err := parseSessionTime(field, s, upper)
+	t, err := parseTimeParam(field, s, upper)
 	if err != nil || t.IsZero() {
 		return nil, err
 	}
@@ -236,6 +236,7 @@ const workflowCallTimeout = 10 * time.Second
 func conversationInput(conv db.ConversationDetail) workflows.ConversationInput {
 	return workflows.ConversationInput{
 		AccountID: conv.AccountID, ConversationID: conv.ID, PhoneNumberID: conv.PhoneNumberID, WAID: conv.ContactWAID,
+		IsTest: conv.OnTestChannel,
 	}
 }
 

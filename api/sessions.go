@@ -129,10 +129,10 @@ func (q sessionFilters) toStoreQuery() (db.SessionQuery, error) {
 		*f.dst = &id
 	}
 	var err error
-	if out.Since, err = parseSessionTime("from", q.From, false); err != nil {
+	if out.Since, err = parseTimeParam("from", q.From, false); err != nil {
 		return db.SessionQuery{}, err
 	}
-	if out.Until, err = parseSessionTime("to", q.To, true); err != nil {
+	if out.Until, err = parseTimeParam("to", q.To, true); err != nil {
 		return db.SessionQuery{}, err
 	}
 	if !out.Since.IsZero() && !out.Until.IsZero() && !out.Since.Before(out.Until) {
@@ -145,9 +145,9 @@ func (q sessionFilters) toStoreQuery() (db.SessionQuery, error) {
 	return out, nil
 }
 
-// parseSessionTime reads an RFC 3339 time or a date (UTC); a date as an
+// parseTimeParam reads an RFC 3339 time or a date (UTC); a date as an
 // upper bound means the end of that day.
-func parseSessionTime(field, s string, upper bool) (time.Time, error) {
+func parseTimeParam(field, s string, upper bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}

@@ -227,6 +227,9 @@ type ConversationDetail struct {
 	// PhoneNumberID is the business number's: with ContactWAID it names the
 	// conversation to Meta.
 	PhoneNumberID string
+	// OnTestChannel marks a console test conversation (its workflow runs
+	// with IsTest).
+	OnTestChannel bool
 }
 
 // ConversationDetail returns one conversation.
@@ -241,7 +244,7 @@ func (s *Store) ConversationDetail(ctx context.Context, id uuid.UUID) (Conversat
 			ContactWAID:  r.ContactWAID, ContactName: r.ContactName,
 			ActiveSession: activeSession(r.SessionID, r.SessionChatbotID, r.SessionStatus, r.SessionNodeID),
 		},
-		PhoneNumberID: r.PhoneNumberID,
+		PhoneNumberID: r.PhoneNumberID, OnTestChannel: r.OnTestChannel,
 	}, nil
 }
 

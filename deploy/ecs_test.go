@@ -196,18 +196,25 @@ func TestECS_TaskDefinitions(t *testing.T) {
 			require.Less(t, parseGoMemLimit(t, v), int64(mem)<<20, "%s: GOMEMLIMIT below the task's memory", role)
 		}
 
-		switch role {
-		case "api":
-			require.Len(t, c.PortMappings, 1)
-			require.Equal(t, env["PORT"], strconv.Itoa(c.PortMappings[0].ContainerPort), "the app listens on PORT")
-			require.NotNil(t, c.HealthCheck, "the API has a container health check")
-			require.Equal(t, []string{"CMD", wabBinary, "healthcheck"}, c.HealthCheck.Command,
-				"the image has no shell or curl: the binary checks itself")
-			require.Less(t, c.HealthCheck.Timeout, c.HealthCheck.Interval)
-		default:
+		// The API serves on PORT, the worker its metrics and liveness on
+		// METRICS_PORT; each checks itself with `wab healthcheck` against a
+		// route it serves. The migration serves nothing.
+		switch v := rolePort(ecsRoles[role]); v {
+		case "":
 			require.Empty(t, c.PortMappings, "%s serves nothing", role)
-			require.Nil(t, c.HealthCheck, "%s: `wab healthcheck` needs the HTTP server of `wab serve`", role)
+			require.Nil(t, c.HealthCheck, "%s: `wab healthcheck` needs an HTTP server", role)
+		default:
+			require.Len(t, c.PortMappings, 1, role)
+			require.Equal(t, env[v], strconv.Itoa(c.PortMappings[0].ContainerPort), "%s: the app listens on %s", role, v)
+			require.NotNil(t, c.HealthCheck, "%s has a container health check", role)
+			require.NotEmpty(t, c.HealthCheck.Command, role)
+			require.Equal(t, "CMD", c.HealthCheck.Command[0], "%s: the image has no shell for CMD-SHELL", role)
+			requireHealthcheck(t, role+" health check", ecsRoles[role], c.HealthCheck.Command[1:], env)
+			require.Less(t, c.HealthCheck.Timeout, c.HealthCheck.Interval, role)
+			require.Positive(t, c.HealthCheck.StartPeriod, "%s: the check waits for the start (PostgreSQL is awaited up to 30s)", role)
 		}
+		require.Equal(t, "worker" == role, slices.ContainsFunc(c.PortMappings, func(p ecsPortMapping) bool { return p.Name == "metrics" }),
+			"%s: the worker's port mapping is named metrics", role)
 		if role != "migrate" {
 			shutdown, err := time.ParseDuration(env["SHUTDOWN_TIMEOUT"])
 			require.NoError(t, err, "%s: SHUTDOWN_TIMEOUT", role)

@@ -6,9 +6,13 @@
 package deploy_test
 
 import (
+	"flag"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/stretchr/testify/require"
@@ -62,7 +67,15 @@ func isSecretVar(name string) bool { return secretVars[name] || looksSecret.Matc
 // configSource parses the non-test Go files of the config package.
 func configSource(t *testing.T) []*ast.File {
 	t.Helper()
-	dir := filepath.Join(root, "cmd", "internal", "config")
+	return goSource(t, filepath.Join("cmd", "internal", "config"))
+}
+
+// goSource parses the non-test Go files of one package directory of the
+// repository. Packages under cmd/internal cannot be imported from here, so
+// what the checks need from them is read from their source.
+func goSource(t *testing.T, rel string) []*ast.File {
+	t.Helper()
+	dir := filepath.Join(root, rel)
 	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	require.NoError(t, err)
 	fset := token.NewFileSet()
@@ -143,6 +156,134 @@ func servedGETs(t *testing.T) []string {
 	require.Contains(t, paths, "/health/liveness")
 	require.Contains(t, paths, "/health/readiness")
 	return paths
+}
+
+// workerGETs are the GET paths of the worker's HTTP server (METRICS_PORT):
+// every pattern cmd/internal/telemetry registers on its mux, "GET /path" or a
+// bare "/path". That package is internal to cmd/, so its source is read.
+func workerGETs(t *testing.T) []string {
+	t.Helper()
+	var paths []string
+	for _, f := range goSource(t, filepath.Join("cmd", "internal", "telemetry")) {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
+				return true
+			}
+			lit, ok := call.Args[0].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			pattern, err := strconv.Unquote(lit.Value)
+			require.NoError(t, err)
+			method, path, found := strings.Cut(pattern, " ")
+			if !found {
+				method, path = fiber.MethodGet, pattern
+			}
+			if method == fiber.MethodGet {
+				paths = append(paths, strings.TrimSpace(path))
+			}
+			return true
+		})
+	}
+	require.Contains(t, paths, api.MetricsPath, "the scan of cmd/internal/telemetry's mux found no /metrics; has its Handler moved?")
+	return paths
+}
+
+// roleRoutes are the GET paths `wab <role>` serves: the API's for serve, the
+// telemetry server's for worker, none for the others.
+func roleRoutes(t *testing.T, role string) []string {
+	t.Helper()
+	switch role {
+	case "serve":
+		return servedGETs(t)
+	case "worker":
+		return workerGETs(t)
+	}
+	return nil
+}
+
+// rolePort is the variable whose port `wab <role>` listens on ("" for a
+// role that listens on none).
+func rolePort(role string) string {
+	switch role {
+	case "serve":
+		return "PORT"
+	case "worker":
+		return "METRICS_PORT"
+	}
+	return ""
+}
+
+// privatePaths are routes of the API that must never be reachable from the
+// internet: Prometheus scrapes them on the private network.
+var privatePaths = []string{api.MetricsPath}
+
+var routeParam = regexp.MustCompile(`:[A-Za-z]+`)
+
+// publicPaths are a request path for every route of api.New (any method)
+// but the private ones, with a sample value for each parameter.
+func publicPaths(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, r := range api.New(api.Deps{}).GetRoutes(true) {
+		p := routeParam.ReplaceAllString(r.Path, "1")
+		if !slices.Contains(privatePaths, r.Path) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	require.Contains(t, out, api.WebhookPath)
+	require.Contains(t, out, api.WebSocketPath)
+	return out
+}
+
+// unroutedPaths must not reach the API from outside: the private routes, the
+// root, and a route added later that nobody has made public on purpose.
+func unroutedPaths(t *testing.T) []string {
+	t.Helper()
+	require.Contains(t, servedGETs(t), api.MetricsPath, "the API serves /metrics, so it must be kept private")
+	return append(slices.Clone(privatePaths), "/", "/debug/pprof/")
+}
+
+// healthcheckURL is the URL `wab healthcheck` GETs with these arguments (the
+// ones after "healthcheck") when PORT is port: cmd/wab/healthcheck.go's flags.
+func healthcheckURL(args []string, port string) (string, error) {
+	if port == "" {
+		port = "3000" // the binary's default
+	}
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	u := fs.String("url", "http://127.0.0.1:"+port+"/health/liveness", "")
+	fs.Duration("timeout", 3*time.Second, "")
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if fs.NArg() > 0 {
+		return "", fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	return *u, nil
+}
+
+// requireHealthcheck: cmd runs `wab healthcheck` against a GET route that
+// `wab <role>` serves, on the loopback and the port it listens on.
+func requireHealthcheck(t *testing.T, where, role string, cmd []string, env map[string]string) {
+	t.Helper()
+	require.GreaterOrEqual(t, len(cmd), 2, where)
+	require.Equal(t, []string{wabBinary, "healthcheck"}, cmd[:2], "%s: the image has no shell or curl: the binary checks itself", where)
+	raw, err := healthcheckURL(cmd[2:], env["PORT"])
+	require.NoError(t, err, "%s: `wab healthcheck` arguments %v", where, cmd[2:])
+	u, err := url.Parse(raw)
+	require.NoError(t, err, where)
+	require.Contains(t, []string{"127.0.0.1", "localhost"}, u.Hostname(), "%s: the check asks its own container", where)
+	v := rolePort(role)
+	require.NotEmpty(t, v, "%s: `wab %s` serves no HTTP for `wab healthcheck` to ask", where, role)
+	require.NotEmpty(t, env[v], "%s: %s is set", where, v)
+	require.Equal(t, env[v], u.Port(), "%s: `wab %s` listens on %s", where, role, v)
+	require.Contains(t, roleRoutes(t, role), u.Path, "%s: %s is not a GET route of `wab %s`", where, u.Path, role)
 }
 
 // parseGoMemLimit parses GOMEMLIMIT's syntax: a byte count with an optional

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -246,18 +247,24 @@ spec:
 }
 
 // TestK8s_ProbesHitServedRoutes: every HTTP probe of a wab container asks for
-// a GET route of the real app (api.New), on the port the container listens on;
-// the API has all three probes; a container without a port has no probe that
-// needs one.
+// a GET route its role really serves (the API's from api.New, the worker's
+// from its telemetry server), on the port the container listens on, which is
+// the port the role reads from wab-config; the API has all three probes and
+// the worker startup and liveness; a container without a port has no probe
+// that needs one.
 func TestK8s_ProbesHitServedRoutes(t *testing.T) {
 	t.Parallel()
 	m := loadK8s(t)
-	routes := servedGETs(t)
-	port := configData(t, m)["PORT"]
-	require.NotEmpty(t, port, "wab-config sets PORT")
+	env := configData(t, m)
+	require.NotEmpty(t, env["PORT"], "wab-config sets PORT")
+	require.NotEmpty(t, env["METRICS_PORT"], "wab-config sets METRICS_PORT")
 	for _, pt := range podTemplates(m) {
 		for _, c := range pt.spec.Spec.Containers {
 			where := pt.owner + "/" + c.Name
+			var role string
+			if isWab(c) && len(c.Args) > 0 {
+				role = c.Args[0]
+			}
 			probes := map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe, "startup": c.StartupProbe}
 			for kind, p := range probes {
 				if p == nil {
@@ -272,21 +279,21 @@ func TestK8s_ProbesHitServedRoutes(t *testing.T) {
 					requirePortOf(t, where+" "+kind+" probe", c, p.HTTPGet.Port)
 					if isWab(c) {
 						path, _, _ := strings.Cut(p.HTTPGet.Path, "?")
-						require.Contains(t, routes, path, "%s: %s probe path is not a GET route of api.New", where, kind)
+						require.Contains(t, roleRoutes(t, role), path, "%s: %s probe path is not a GET route of `wab %s`", where, kind, role)
 					}
 				}
 				if p.TCPSocket != nil {
 					requirePortOf(t, where+" "+kind+" probe", c, p.TCPSocket.Port)
 				}
 				if p.Exec != nil && isWab(c) {
-					// `wab healthcheck` GETs the API on PORT: only `serve` answers it.
-					require.Equal(t, []string{wabBinary, "healthcheck"}, p.Exec.Command[:min(2, len(p.Exec.Command))], where)
-					require.Equal(t, []string{"serve"}, c.Args, "%s: `wab healthcheck` needs the HTTP server of `wab serve`", where)
+					requireHealthcheck(t, where+" "+kind+" probe", role, p.Exec.Command, env)
 				}
 			}
 			if isWab(c) {
 				for _, cp := range c.Ports {
-					require.Equal(t, port, strconv.Itoa(int(cp.ContainerPort)), "%s: the app listens on PORT from wab-config", where)
+					v := rolePort(role)
+					require.NotEmpty(t, v, "%s: `wab %s` listens on no port", where, role)
+					require.Equal(t, env[v], strconv.Itoa(int(cp.ContainerPort)), "%s: `wab %s` listens on %s from wab-config", where, role, v)
 				}
 			}
 		}
@@ -300,6 +307,51 @@ func TestK8s_ProbesHitServedRoutes(t *testing.T) {
 	require.Equal(t, "/health/readiness", apiC.ReadinessProbe.HTTPGet.Path)
 	require.Equal(t, "/health/liveness", apiC.StartupProbe.HTTPGet.Path)
 	require.Greater(t, apiC.ReadinessProbe.TimeoutSeconds, int32(3), "readiness pings take up to 3s (api.healthCheckTimeout)")
+
+	workerC := onlyContainer(t, "wab-worker", byName[*appsv1.Deployment](t, m, "wab-worker").Spec.Template.Spec)
+	require.Len(t, workerC.Ports, 1, "the worker serves one port")
+	require.Equal(t, "metrics", workerC.Ports[0].Name)
+	for kind, p := range map[string]*corev1.Probe{"liveness": workerC.LivenessProbe, "startup": workerC.StartupProbe} {
+		require.NotNil(t, p, "the worker has a %s probe", kind)
+		require.NotNil(t, p.HTTPGet, "the worker's %s probe asks its HTTP server", kind)
+		require.Equal(t, "/health/liveness", p.HTTPGet.Path, "the worker's %s probe must not depend on PostgreSQL or Temporal", kind)
+	}
+	// The worker listens once PostgreSQL answers, which it awaits for up to 30s.
+	startup := workerC.StartupProbe
+	require.Greater(t, startup.PeriodSeconds*startup.FailureThreshold, int32(30), "the worker's startup probe outlasts its wait for PostgreSQL")
+}
+
+// TestK8s_ScrapeAnnotations: the API and the worker pods tell Prometheus
+// where their /metrics is: a port of the container that serves it, a path
+// the role serves. No Service fronts the worker: it takes no traffic, and
+// Prometheus scrapes pods (annotations or a PodMonitor), never a Service.
+func TestK8s_ScrapeAnnotations(t *testing.T) {
+	t.Parallel()
+	m := loadK8s(t)
+	for _, name := range []string{"wab-api", "wab-worker"} {
+		tpl := byName[*appsv1.Deployment](t, m, name).Spec.Template
+		c := onlyContainer(t, name, tpl.Spec)
+		a := tpl.Annotations
+		require.Equal(t, "true", a["prometheus.io/scrape"], "%s: prometheus.io/scrape", name)
+		port, err := strconv.ParseInt(a["prometheus.io/port"], 10, 32)
+		require.NoError(t, err, "%s: prometheus.io/port is a port number", name)
+		requirePortOf(t, name+" prometheus.io/port", c, intstr.FromInt32(int32(port)))
+		require.Equal(t, api.MetricsPath, a["prometheus.io/path"], name)
+		require.Contains(t, roleRoutes(t, c.Args[0]), a["prometheus.io/path"], "%s: `wab %s` serves its metrics there", name, c.Args[0])
+	}
+	for _, pt := range podTemplates(m) {
+		if pt.spec.Annotations["prometheus.io/scrape"] == "true" {
+			require.NotEmpty(t, pt.spec.Annotations["prometheus.io/port"], "%s: scraped on a named port", pt.owner)
+		}
+	}
+	worker := byName[*appsv1.Deployment](t, m, "wab-worker").Spec.Template
+	for _, svc := range all[*corev1.Service](m) {
+		if len(svc.Spec.Selector) == 0 {
+			continue // no selector: endpoints by hand, none here
+		}
+		require.False(t, labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(worker.Labels)),
+			"Service %s selects the worker, which takes no traffic", svc.Name)
+	}
 }
 
 func requirePortOf(t *testing.T, where string, c corev1.Container, p intstr.IntOrString) {
@@ -447,7 +499,6 @@ func TestK8s_PodHardening(t *testing.T) {
 	require.Equal(t, []string{"worker"}, onlyContainer(t, "wab-worker", worker.Spec.Template.Spec).Args)
 	require.Equal(t, []string{"migrate"}, onlyContainer(t, "wab-migrate", job.Spec.Template.Spec).Args)
 	require.Equal(t, int32(3), ptrVal(apiDep.Spec.Replicas), "three API replicas")
-	require.Empty(t, onlyContainer(t, "wab-worker", worker.Spec.Template.Spec).Ports, "the worker serves nothing")
 
 	for _, d := range all[*appsv1.Deployment](m) {
 		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
@@ -480,8 +531,10 @@ func TestK8s_GracefulShutdown(t *testing.T) {
 }
 
 // TestK8s_ServiceAndIngress: the Service selects the API pods and nothing
-// else, and the Ingress routes the webhook and the WebSocket to it with the
-// body size and timeouts they need.
+// else, and the Ingresses route every public route of the app to it (the
+// webhook and the WebSocket with the body size and timeouts they need) and
+// nothing else: not /metrics, and no catch-all that would publish a route
+// added later.
 func TestK8s_ServiceAndIngress(t *testing.T) {
 	t.Parallel()
 	m := loadK8s(t)
@@ -520,9 +573,14 @@ func TestK8s_ServiceAndIngress(t *testing.T) {
 	require.Equal(t, "wab-api", svcName)
 	require.GreaterOrEqual(t, nginxSize(t, webhookIng.Annotations["nginx.ingress.kubernetes.io/proxy-body-size"]), int64(webhook.MaxBodyBytes),
 		"Ingress %s: Meta's webhooks can be %d bytes", webhookIng.Name, webhook.MaxBodyBytes)
-	for _, route := range servedGETs(t) {
-		_, svcName := ingressFor(t, ings, route)
-		require.Equal(t, "wab-api", svcName, "%s reaches the API", route)
+	for _, path := range publicPaths(t) {
+		_, svcName := ingressFor(t, ings, path)
+		require.Equal(t, "wab-api", svcName, "%s reaches the API", path)
+	}
+	for _, path := range unroutedPaths(t) {
+		if ing, svcName, ok := ingressMatch(t, ings, path); ok {
+			require.Failf(t, "routed publicly", "%s must not be public, but Ingress %s routes it to %s", path, ing.Name, svcName)
+		}
 	}
 	wsIng, svcName := ingressFor(t, ings, "/ws")
 	require.Equal(t, "wab-api", svcName)
@@ -543,6 +601,14 @@ func TestK8s_ServiceAndIngress(t *testing.T) {
 // ingressFor resolves a request path the way ingress-nginx does for Prefix
 // paths: the longest matching prefix, element by element.
 func ingressFor(t *testing.T, ings []*networkingv1.Ingress, path string) (*networkingv1.Ingress, string) {
+	t.Helper()
+	ing, svc, ok := ingressMatch(t, ings, path)
+	require.True(t, ok, "no Ingress routes %s", path)
+	return ing, svc
+}
+
+// ingressMatch is ingressFor, reporting whether any path matches at all.
+func ingressMatch(t *testing.T, ings []*networkingv1.Ingress, path string) (*networkingv1.Ingress, string, bool) {
 	t.Helper()
 	var best *networkingv1.Ingress
 	var svc string
@@ -565,8 +631,33 @@ func ingressFor(t *testing.T, ings []*networkingv1.Ingress, path string) (*netwo
 			}
 		}
 	}
-	require.NotNil(t, best, "no Ingress routes %s", path)
-	return best, svc
+	if best == nil {
+		return nil, "", false
+	}
+	return best, svc, true
+}
+
+// tunnelPath is the public hostname's Path documented in the header of
+// deploy/k8s/optional/cloudflared.yaml (the tunnel's routes live in the
+// Cloudflare dashboard): a Go regular expression, as cloudflared matches it.
+var tunnelPath = regexp.MustCompile(`(?m)^#\s+Path: (\S+)$`)
+
+// TestK8s_TunnelPathKeepsMetricsPrivate: the Path the tunnel is told to use
+// lets every public route of the app through and nothing else.
+func TestK8s_TunnelPathKeepsMetricsPrivate(t *testing.T) {
+	t.Parallel()
+	src := readFile(t, "deploy/k8s/optional/cloudflared.yaml")
+	found := tunnelPath.FindAllStringSubmatch(src, -1)
+	require.Len(t, found, 1, "cloudflared.yaml's header gives the public hostname's Path")
+	re, err := regexp.Compile(found[0][1])
+	require.NoError(t, err)
+	for _, path := range publicPaths(t) {
+		require.True(t, re.MatchString(path), "the tunnel's Path %s lets %s through", re, path)
+	}
+	for _, path := range unroutedPaths(t) {
+		require.False(t, re.MatchString(path), "the tunnel's Path %s must not let %s through", re, path)
+	}
+	require.Contains(t, readFile(t, "deploy/README.md"), "`"+found[0][1]+"`", "deploy/README.md gives the same Path")
 }
 
 // TestK8s_ScalingAndDisruption: each HPA scales an existing Deployment on CPU,

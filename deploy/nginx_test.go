@@ -288,9 +288,10 @@ func proxyHeaders(t *testing.T, levels []*ngxDirective) map[string]string {
 	return nil
 }
 
-// TestNginx_Proxies: every route of the app, the webhook and the WebSocket
-// reach wab_api with the forwarding headers; no location drops the inherited
-// headers by setting its own; the webhook takes Meta's largest bodies.
+// TestNginx_Proxies: every public route of the app, the webhook and the
+// WebSocket among them, reaches wab_api with the forwarding headers; no
+// location drops the inherited headers by setting its own; the webhook takes
+// Meta's largest bodies.
 func TestNginx_Proxies(t *testing.T) {
 	t.Parallel()
 	httpBlock, server := tlsServer(t, loadNginx(t))
@@ -300,8 +301,7 @@ func TestNginx_Proxies(t *testing.T) {
 				"location %v: a proxy_set_header here would drop every header the server level sets", loc.args)
 		}
 	}
-	uris := append(servedGETs(t), api.WebhookPath, "/ws", "/")
-	for _, uri := range uris {
+	for _, uri := range publicPaths(t) {
 		loc := locationFor(t, server, uri)
 		levels := []*ngxDirective{httpBlock, server, loc}
 		require.Equal(t, []string{"http://wab_api"}, effective(levels, "proxy_pass"), "%s is proxied to the API (location %v)", uri, loc.args)
@@ -315,6 +315,31 @@ func TestNginx_Proxies(t *testing.T) {
 	size := effective([]*ngxDirective{httpBlock, server, wh}, "client_max_body_size")
 	require.NotEmpty(t, size, "the webhook location sets client_max_body_size")
 	require.GreaterOrEqual(t, nginxSize(t, size[0]), int64(webhook.MaxBodyBytes), "Meta's webhooks can be %d bytes", webhook.MaxBodyBytes)
+}
+
+// TestNginx_PrivateNotProxied: /metrics (and the root, and anything nobody
+// made public on purpose) never reaches the API through any server block; the
+// TLS server answers it with a 4xx of its own.
+func TestNginx_PrivateNotProxied(t *testing.T) {
+	t.Parallel()
+	cfg := loadNginx(t)
+	httpBlock, tls := tlsServer(t, cfg)
+	for _, uri := range unroutedPaths(t) {
+		for _, server := range httpBlock.all("server") {
+			loc := locationFor(t, server, uri)
+			require.Empty(t, loc.all("proxy_pass"), "%s must not be public, but location %v proxies it", uri, loc.args)
+		}
+		loc := locationFor(t, tls, uri)
+		ret := loc.all("return")
+		require.Len(t, ret, 1, "%s: location %v answers it itself", uri, loc.args)
+		code, err := strconv.Atoi(ret[0].args[0])
+		require.NoError(t, err, "location %v: return with a status code", loc.args)
+		require.True(t, code == 403 || code == 404, "%s: location %v answers 403 or 404, not %d", uri, loc.args, code)
+	}
+	for _, p := range privatePaths {
+		loc := locationFor(t, tls, p)
+		require.Equal(t, []string{"=", p}, loc.args, "%s is denied by an exact location of its own, whatever `location /` does", p)
+	}
 }
 
 // TestNginx_LogsNoSecrets: Meta's verification GET carries hub.verify_token in

@@ -6,6 +6,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
 
 	"github.com/wabuilder/wab/workflows"
 )
@@ -105,4 +109,92 @@ func TestReadme_ListsEveryFile(t *testing.T) {
 		}
 	}
 	require.Contains(t, readme, "`../docker-compose.yml`", "and the one-host setup")
+}
+
+// TestReadme_ALBRoutesOnlyPublicPaths: the documented listener answers 404 by
+// default and forwards the public routes (ALB path patterns: * and ?
+// wildcards, case-sensitive) to the API's target group, never /metrics.
+func TestReadme_ALBRoutesOnlyPublicPaths(t *testing.T) {
+	t.Parallel()
+	lines := readmeCommands(t)
+	def := commandLine(t, lines, "aws elbv2 modify-listener")
+	require.Contains(t, def, "Type=fixed-response,FixedResponseConfig={StatusCode=404}", "the listener answers 404 to what no rule forwards")
+	rule := commandLine(t, lines, "aws elbv2 create-rule")
+	m := regexp.MustCompile(`Field=path-pattern,PathPatternConfig=\{Values=\[([^\]]+)\]\}`).FindStringSubmatch(rule)
+	require.NotNil(t, m, "the rule matches path patterns")
+	var globs []*regexp.Regexp
+	for _, g := range strings.Split(m[1], ",") {
+		re := regexp.QuoteMeta(g)
+		re = strings.ReplaceAll(re, `\*`, ".*")
+		re = strings.ReplaceAll(re, `\?`, ".")
+		globs = append(globs, regexp.MustCompile("^"+re+"$"))
+	}
+	require.LessOrEqual(t, len(globs), 5, "an ALB condition takes at most 5 path patterns")
+	forwarded := func(path string) bool {
+		for _, g := range globs {
+			if g.MatchString(path) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, path := range publicPaths(t) {
+		require.True(t, forwarded(path), "the ALB rule forwards %s", path)
+	}
+	for _, path := range unroutedPaths(t) {
+		require.False(t, forwarded(path), "the ALB rule must not forward %s", path)
+	}
+	var svc ecsService
+	decodeStrictJSON(t, "deploy/ecs/api-service.json", &svc)
+	require.Len(t, svc.LoadBalancers, 1)
+	require.Equal(t, []string{svc.LoadBalancers[0].TargetGroupArn}, flagValues(rule, "TargetGroupArn"),
+		"the rule forwards to the API service's target group")
+}
+
+// TestReadme_PodMonitor: the documented PodMonitor selects the API and worker
+// pods and scrapes each on a port it has, at a path its role serves.
+func TestReadme_PodMonitor(t *testing.T) {
+	t.Parallel()
+	var doc string
+	for _, block := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(readFile(t, "deploy/README.md"), -1) {
+		if strings.Contains(block[1], "kind: PodMonitor") {
+			doc = block[1]
+		}
+	}
+	require.NotEmpty(t, doc, "deploy/README.md shows a PodMonitor")
+	var pm struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Spec struct {
+			Selector            metav1.LabelSelector `json:"selector"`
+			PodMetricsEndpoints []struct {
+				Port string `json:"port"`
+				Path string `json:"path"`
+			} `json:"podMetricsEndpoints"`
+		} `json:"spec"`
+	}
+	require.NoError(t, yaml.UnmarshalStrict([]byte(doc), &pm))
+	require.Equal(t, "monitoring.coreos.com/v1", pm.APIVersion)
+	require.Equal(t, "PodMonitor", pm.Kind)
+	sel, err := metav1.LabelSelectorAsSelector(&pm.Spec.Selector)
+	require.NoError(t, err)
+	m := loadK8s(t)
+	for _, name := range []string{"wab-api", "wab-worker"} {
+		tpl := byName[*appsv1.Deployment](t, m, name).Spec.Template
+		require.True(t, sel.Matches(labels.Set(tpl.Labels)), "the PodMonitor selects %s's pods", name)
+		c := onlyContainer(t, name, tpl.Spec)
+		scraped := false
+		for _, ep := range pm.Spec.PodMetricsEndpoints {
+			for _, p := range c.Ports {
+				if p.Name == ep.Port {
+					require.Contains(t, roleRoutes(t, c.Args[0]), ep.Path, "%s: port %s serves %s", name, p.Name, ep.Path)
+					scraped = true
+				}
+			}
+		}
+		require.True(t, scraped, "the PodMonitor scrapes %s", name)
+	}
 }

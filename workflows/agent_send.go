@@ -11,16 +11,15 @@ import (
 	"github.com/wabuilder/wab/activities/whatsapp"
 )
 
-// UpdateSendMessage sends an agent's message (SendMessageRequest) to the
-// customer and returns a SendMessageResult once Meta accepted it. It runs
-// as an operator request, between the bot's turns, through the same
-// SendMessages activity as the bot: agent and bot messages go out in one
-// order, paced by one rate limit.
+// An agent's message (UpdateSendMessage with a SendMessageRequest) is sent
+// to the customer and answered with a SendMessageResult once Meta accepted
+// it. It runs as an operator request, between the bot's turns, through the
+// same SendMessages activity as the bot: agent and bot messages go out in
+// one order, paced by one rate limit.
 //
 // Exactly once: the message's idempotency key is derived from the update ID
 // (AgentMessageKey), so a repeated update, in this run or a later one,
 // finds the stored row and does not send again.
-const UpdateSendMessage = "send-message"
 
 // SendMessageRequest is the argument of UpdateSendMessage. Recorded in
 // workflow histories: add fields, never rename or remove one.

@@ -39,6 +39,9 @@ const (
 	UpdateTakeover = "take-over"
 	// UpdateRelease gives the conversation back to the bot.
 	UpdateRelease = "release"
+	// UpdateSendMessage sends an agent's message between the bot's turns
+	// (SendMessageRequest); see agent_send.go.
+	UpdateSendMessage = "send-message"
 	// QueryState returns a ConversationStatus.
 	QueryState = "state"
 )

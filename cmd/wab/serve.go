@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wabuilder/wab/activities/whatsapp"
+	"github.com/wabuilder/wab/activities/whatsapp/sandbox"
 	"github.com/wabuilder/wab/api"
 	"github.com/wabuilder/wab/api/auth"
 	"github.com/wabuilder/wab/api/live"
@@ -65,6 +66,9 @@ func (a *app) serveHTTP(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Test sessions' numbers are answered in-process (mark read, connection test).
+	testChannel := sandbox.NewTestChannel()
+	defer testChannel.Close()
 	srv := api.New(api.Deps{ //nolint:contextcheck // New only builds the app; handlers take each request's own context.
 		Log:                a.log,
 		Database:           a.store,
@@ -77,7 +81,7 @@ func (a *app) serveHTTP(ctx context.Context) error {
 		Store:              a.store,
 		Tokens:             tokens,
 		Workflows:          a.temporal,
-		Graph:              whatsapp.NewClient(nil),
+		Graph:              whatsapp.NewClient(nil).WithTestChannel(testChannel),
 		PublicURL:          a.cfg.PublicURL,
 		Metrics:            a.metrics,
 		RateLimitPerMinute: a.cfg.RateLimitPerMinute,

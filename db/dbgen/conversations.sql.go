@@ -14,7 +14,7 @@ import (
 
 const getConversationDetail = `-- name: GetConversationDetail :one
 SELECT c.id, c.account_id, c.contact_id, c.workflow_id, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.handoff_state, c.handoff_user_id, c.handoff_at, c.unread_count, c.created_at, c.updated_at, ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name,
-       a.phone_number_id AS phone_number_id,
+       a.phone_number_id AS phone_number_id, (a.channel = 'test')::boolean AS on_test_channel,
        s.id AS session_id, s.status AS session_status, s.chatbot_id AS session_chatbot_id,
        s.current_node_id AS session_node_id
 FROM conversations c
@@ -29,6 +29,7 @@ type GetConversationDetailRow struct {
 	ContactWAID      string
 	ContactName      string
 	PhoneNumberID    string
+	OnTestChannel    bool
 	SessionID        *uuid.UUID
 	SessionStatus    *string
 	SessionChatbotID *uuid.UUID
@@ -56,6 +57,7 @@ func (q *Queries) GetConversationDetail(ctx context.Context, id uuid.UUID) (GetC
 		&i.ContactWAID,
 		&i.ContactName,
 		&i.PhoneNumberID,
+		&i.OnTestChannel,
 		&i.SessionID,
 		&i.SessionStatus,
 		&i.SessionChatbotID,

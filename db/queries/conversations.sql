@@ -78,7 +78,7 @@ LIMIT @page_size;
 -- name: GetConversationDetail :one
 -- One conversation with its contact, its number and its live session, if any.
 SELECT sqlc.embed(c), ct.wa_id AS contact_wa_id, ct.profile_name AS contact_name,
-       a.phone_number_id AS phone_number_id,
+       a.phone_number_id AS phone_number_id, (a.channel = 'test')::boolean AS on_test_channel,
        s.id AS session_id, s.status AS session_status, s.chatbot_id AS session_chatbot_id,
        s.current_node_id AS session_node_id
 FROM conversations c
