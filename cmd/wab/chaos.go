@@ -24,7 +24,8 @@ func runChaos(ctx context.Context, e env, args []string) error {
 	err := parseFlags("chaos", args, e.stderr, func(fs *flag.FlagSet) {
 		fs.IntVar(&o.Conversations, "conversations", 1000, "customers, each having one conversation")
 		fs.IntVar(&o.Turns, "turns", 5, "turns (inbound messages) per conversation; the chaos bot's script has 5")
-		fs.DurationVar(&o.Window, "window", 3*time.Minute, "the time over which the turns are sent (at an even rate); kills and faults fall inside it")
+		fs.IntVar(&o.Concurrency, "concurrency", 50, "customers talking at once, each sending its next turn when the last is answered")
+		fs.DurationVar(&o.MaxTime, "max-time", 20*time.Minute, "bound on the time spent sending")
 		fs.IntVar(&o.Kills, "kills", 1, "SIGKILLs of each of the worker, the API and the Temporal server")
 		fs.Float64Var(&faultSeconds, "fault-seconds", 60, "seconds in all during which the Graph API answers 500, 429 or hangs (a third each)")
 		fs.Float64Var(&o.Redeliver, "redeliver", 0.3, "fraction of webhooks delivered 2 or 3 times, some copies at once")
@@ -40,10 +41,10 @@ func runChaos(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	switch {
-	case o.Conversations <= 0 || o.Turns <= 0 || o.APIs <= 0 || o.Workers <= 0:
-		return &usageError{msg: "chaos: -conversations, -turns, -apis and -workers must be at least 1."}
-	case o.Window < time.Second:
-		return &usageError{msg: "chaos: -window must be at least 1s."}
+	case o.Conversations <= 0 || o.Turns <= 0 || o.Concurrency <= 0 || o.APIs <= 0 || o.Workers <= 0:
+		return &usageError{msg: "chaos: -conversations, -turns, -concurrency, -apis and -workers must be at least 1."}
+	case o.MaxTime < time.Second:
+		return &usageError{msg: "chaos: -max-time must be at least 1s."}
 	case o.Kills < 0 || faultSeconds < 0:
 		return &usageError{msg: "chaos: -kills and -fault-seconds cannot be negative."}
 	case o.Redeliver < 0 || o.Redeliver > 1:

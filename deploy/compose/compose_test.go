@@ -68,6 +68,18 @@ func TestCompose_Services(t *testing.T) {
 	require.Equal(t, []string{"serve"}, []string(p.Services["api"].Command))
 	require.Equal(t, []string{"/usr/local/bin/wab", "healthcheck"}, []string(p.Services["api"].HealthCheck.Test[1:]))
 	require.Equal(t, []string{"worker"}, []string(p.Services["worker"].Command))
+
+	// The worker serves /metrics and /health/liveness on METRICS_PORT, inside
+	// the compose network only, and checks itself there.
+	w := p.Services["worker"]
+	port := w.Environment["METRICS_PORT"]
+	require.NotNil(t, port, "the worker's METRICS_PORT is pinned, so .env cannot move it away from its health check")
+	require.Equal(t, []string{*port}, []string(w.Expose), "the worker exposes its metrics port to the compose network")
+	require.Empty(t, w.Ports, "the worker's metrics are not published on the host")
+	require.NotNil(t, w.HealthCheck)
+	require.False(t, w.HealthCheck.Disable)
+	require.Equal(t, []string{"CMD", "/usr/local/bin/wab", "healthcheck", "-url", "http://127.0.0.1:" + *port + "/health/liveness"},
+		[]string(w.HealthCheck.Test))
 }
 
 func TestCompose_Profiles(t *testing.T) {
@@ -127,5 +139,6 @@ func TestDockerfile_GoVersionMatchesGoMod(t *testing.T) {
 	require.Equal(t, mod.Go.Version, m[1])
 	require.Contains(t, string(docker), `HEALTHCHECK`)
 	require.Contains(t, string(docker), `"/usr/local/bin/wab", "healthcheck"`)
+	require.Regexp(t, `(?m)^EXPOSE 3000 9464$`, string(docker), "the API's PORT and the worker's METRICS_PORT, by default")
 	require.Regexp(t, `(?m)^USER nonroot`, string(docker))
 }

@@ -28,11 +28,13 @@ type Options struct {
 	Binary string
 	// Dir is the run directory (logs, PostgreSQL, temporal.db); required.
 	Dir string
-	// Conversations × Turns inbound messages are sent [1000 × 5].
-	Conversations, Turns int
-	// Window is the time over which they are sent, at an even rate; the
-	// kills and faults happen inside it [3m].
-	Window time.Duration
+	// Conversations × Turns inbound messages are sent [1000 × 5], by
+	// Concurrency customers at a time [50], each taking its next turn as
+	// soon as the last one is answered (closed loop: the run goes as fast
+	// as the stack answers, whatever the machine).
+	Conversations, Turns, Concurrency int
+	// MaxTime bounds the time spent sending [20m].
+	MaxTime time.Duration
 	// Kills is how many times each of the worker, the API and Temporal is
 	// killed [1]; a negative value means none.
 	Kills int
@@ -66,6 +68,7 @@ func (o *Options) defaults() {
 	}
 	def(&o.Conversations, 1000)
 	def(&o.Turns, 5)
+	def(&o.Concurrency, 50)
 	def(&o.Kills, 1)
 	def(&o.APIs, 1)
 	def(&o.Workers, 1)
@@ -74,7 +77,7 @@ func (o *Options) defaults() {
 			*v = d
 		}
 	}
-	defDur(&o.Window, 3*time.Minute)
+	defDur(&o.MaxTime, 20*time.Minute)
 	defDur(&o.FaultTime, 60*time.Second)
 	defDur(&o.ReplyTimeout, 3*time.Minute)
 	defDur(&o.Converge, 3*time.Minute)
@@ -164,32 +167,37 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return res, err
 	}
 
-	res.Schedule = Plan(opts.Seed, opts.Window, opts.Kills, opts.FaultTime, c.Count)
-	fmt.Fprintf(opts.Out, "chaos: seed %d; %d conversations × %d turns over %s; %.0f%% of webhooks redelivered; schedule:\n",
-		opts.Seed, opts.Conversations, opts.Turns, opts.Window, opts.Redeliver*100)
+	res.Schedule = Plan(opts.Seed, opts.Kills, opts.FaultTime, c.Count)
+	fmt.Fprintf(opts.Out, "chaos: seed %d; %d conversations × %d turns, %d at a time; %.0f%% of webhooks redelivered; schedule (in %% of turns stored):\n",
+		opts.Seed, opts.Conversations, opts.Turns, opts.Concurrency, opts.Redeliver*100)
 	for _, e := range res.Schedule {
 		fmt.Fprintf(opts.Out, "  %s\n", e)
 	}
 
 	runCtx, stopChaos := context.WithCancel(ctx)
 	defer stopChaos()
-	ex := &executor{c: c, meta: meta, out: opts.Out, start: time.Now()}
+	total := float64(opts.Conversations * opts.Turns)
+	ex := &executor{c: c, meta: meta, out: opts.Out, start: time.Now(), progress: func(ctx context.Context) float64 {
+		return float64(storedInbound(ctx, c)) / total
+	}}
 	var chaosDone sync.WaitGroup
 	chaosDone.Go(func() { ex.run(runCtx, res.Schedule) })
 
-	rate := float64(opts.Conversations*opts.Turns) / opts.Window.Seconds()
 	rep, err := load.Run(ctx, load.Config{
-		Target: target, Meta: meta, Script: script, Mode: load.Open, Rate: rate,
-		Customers: opts.Conversations, Turns: opts.Turns,
-		// Sending may fall behind while processes are down: give it room.
-		Duration:     2*opts.Window + opts.ReplyTimeout,
+		Target: target, Meta: meta, Script: script, Mode: load.Closed, Concurrency: opts.Concurrency,
+		Customers: opts.Conversations, Turns: opts.Turns, Duration: opts.MaxTime,
 		ReplyTimeout: opts.ReplyTimeout, Redeliver: opts.Redeliver, Seed: opts.Seed, Settle: 2 * time.Second,
 	})
-	// Every planned event happens, and every killed process is back,
-	// before anything is counted.
+	// The load is over: events not reached are skipped, and every killed
+	// process is back before anything is counted.
+	stopChaos()
 	chaosDone.Wait()
 	meta.ClearFailures()
 	res.Incidents = ex.incidents
+	if len(ex.skipped) > 0 {
+		res.Incidents = append(res.Incidents, fmt.Sprintf("the load ended (%d of %.0f turns) before %d planned events, the first %s",
+			rep.Inbound, total, len(ex.skipped), ex.skipped[0]))
+	}
 	if err != nil {
 		return res, fmt.Errorf("load: %w", err)
 	}
@@ -229,6 +237,16 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return res, errors.New("chaos: " + res.Incidents[0])
 	}
 	return res, nil
+}
+
+// storedInbound counts the inbound messages in the database: the run's
+// progress (the stack has its own database, so they are all the run's).
+func storedInbound(ctx context.Context, c *cluster.Cluster) int {
+	var n int
+	if err := c.Pool().QueryRow(ctx, "SELECT count(*) FROM messages WHERE direction = 'inbound'").Scan(&n); err != nil {
+		return 0
+	}
+	return n
 }
 
 // appEnv points the application at the business number and its fake Graph

@@ -34,7 +34,7 @@ func TestChaosShort(t *testing.T) {
 	out := &lineLog{t: t}
 	res, err := chaos.Run(ctx, chaos.Options{
 		Binary: bin, Dir: dir,
-		Conversations: 100, Turns: 5, Window: 30 * time.Second,
+		Conversations: 100, Turns: 5, Concurrency: 20, MaxTime: 5 * time.Minute,
 		Kills: 1, FaultTime: 6 * time.Second, Redeliver: 0.3, Seed: 20261125,
 		ReplyTimeout: 2 * time.Minute, Converge: 2 * time.Minute,
 		PostgresFast: true, Out: out,

@@ -11,16 +11,20 @@ import (
 	"github.com/wabuilder/wab/cmd/internal/load"
 )
 
-// executor carries out a schedule: faults on the Graph API as they come,
-// kills one at a time (a kill waits for the previous restart to finish).
+// executor carries out a schedule as the run progresses: Graph API faults
+// one window after the other, kills one at a time (a kill waits for the
+// previous restart to finish).
 type executor struct {
 	c     *cluster.Cluster
 	meta  *load.Meta
 	out   io.Writer
 	start time.Time
+	// progress is the share of the run's inbound messages stored so far.
+	progress func(context.Context) float64
 
 	mu        sync.Mutex
 	incidents []string
+	skipped   []Event
 }
 
 func (x *executor) logf(format string, args ...any) {
@@ -37,10 +41,10 @@ func (x *executor) incident(format string, args ...any) {
 	x.mu.Unlock()
 }
 
-// run performs every event; ctx ending cancels what is still to come but
-// never leaves a killed process down.
+// run performs the events as their moment comes, until ctx ends (the load
+// is over); the events not reached by then are kept in skipped. A killed
+// process is always restarted, even after ctx ended.
 func (x *executor) run(ctx context.Context, events []Event) {
-	var wg sync.WaitGroup
 	var kills, faults []Event
 	for _, e := range events {
 		if e.IsKill() {
@@ -49,24 +53,47 @@ func (x *executor) run(ctx context.Context, events []Event) {
 			faults = append(faults, e)
 		}
 	}
+	var wg sync.WaitGroup
 	wg.Go(func() {
-		for _, e := range faults {
-			if !x.waitUntil(ctx, e.At) {
+		var until time.Time // the end of the current fault window
+		for i, e := range faults {
+			if !x.reach(ctx, e.At) || !sleepUntil(ctx, until) {
+				x.skip(faults[i:])
 				return
 			}
 			x.meta.FailFor(e.Length, e.Fault)
-			x.logf("Graph API %s for %.1fs", faultName(e.Fault), e.Length.Seconds())
+			until = time.Now().Add(e.Length)
+			x.logf("Graph API %s for %.1fs (%.1f%% of turns stored)", faultName(e.Fault), e.Length.Seconds(), x.progress(ctx)*100)
 		}
 	})
 	wg.Go(func() {
-		for _, e := range kills {
-			if !x.waitUntil(ctx, e.At) {
+		for i, e := range kills {
+			if !x.reach(ctx, e.At) {
+				x.skip(kills[i:])
 				return
 			}
 			x.kill(ctx, e)
 		}
 	})
 	wg.Wait()
+}
+
+func (x *executor) skip(es []Event) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.skipped = append(x.skipped, es...)
+}
+
+// reach waits until progress is at least at; false if ctx ended first.
+func (x *executor) reach(ctx context.Context, at float64) bool {
+	for x.progress(ctx) < at {
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // kill SIGKILLs one process, leaves it down for e.Down, and restarts it,
@@ -77,11 +104,8 @@ func (x *executor) kill(ctx context.Context, e Event) {
 		x.incident("kill %s %d: %v", e.Role, e.Index, err)
 		return
 	}
-	x.logf("SIGKILL %s %d", e.Role, e.Index)
-	select {
-	case <-time.After(e.Down):
-	case <-ctx.Done():
-	}
+	x.logf("SIGKILL %s %d (%.1f%% of turns stored)", e.Role, e.Index, x.progress(ctx)*100)
+	time.Sleep(e.Down) // even if the load ended meanwhile: it was planned
 	began := time.Now()
 	var err error
 	for attempt := range 3 {
@@ -103,10 +127,14 @@ func (x *executor) kill(ctx context.Context, e Event) {
 	x.incident("%s %d did not come back: %v", e.Role, e.Index, err)
 }
 
-// waitUntil sleeps until at after the start; false if ctx ended first.
-func (x *executor) waitUntil(ctx context.Context, at time.Duration) bool {
+// sleepUntil waits until t; false if ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
 	select {
-	case <-time.After(time.Until(x.start.Add(at))):
+	case <-time.After(d):
 		return true
 	case <-ctx.Done():
 		return false

@@ -10,10 +10,12 @@ import (
 	"github.com/wabuilder/wab/cmd/internal/cluster"
 )
 
-// Event is one thing the chaos run does to the stack, at a time measured
-// from the first webhook.
+// Event is one thing the chaos run does to the stack. It happens when At
+// (0..1) of the run's inbound messages are stored: moments are measured in
+// progress, not seconds, so the same schedule hits the same phase of the
+// run on a fast machine and on a slow one.
 type Event struct {
-	At time.Duration
+	At float64
 	// A kill: SIGKILL process Index of Role, wait Down, start it again.
 	Role  cluster.Role
 	Index int
@@ -28,9 +30,9 @@ func (e Event) IsKill() bool { return e.Role != "" }
 
 func (e Event) String() string {
 	if e.IsKill() {
-		return fmt.Sprintf("+%5.1fs  SIGKILL %s %d, restart after %.1fs", e.At.Seconds(), e.Role, e.Index, e.Down.Seconds())
+		return fmt.Sprintf("at %4.1f%%  SIGKILL %s %d, restart after %.1fs", e.At*100, e.Role, e.Index, e.Down.Seconds())
 	}
-	return fmt.Sprintf("+%5.1fs  Graph API %s for %.1fs", e.At.Seconds(), faultName(e.Fault), e.Length.Seconds())
+	return fmt.Sprintf("at %4.1f%%  Graph API %s for %.1fs", e.At*100, faultName(e.Fault), e.Length.Seconds())
 }
 
 func faultName(f sandbox.Failure) string {
@@ -55,61 +57,34 @@ var faults = []sandbox.Failure{sandbox.FailServerError, sandbox.FailThrottled, s
 // split into more windows.
 const faultWindow = 10 * time.Second
 
-// Plan is the fault schedule of a run that sends for window: kills of each
-// role (of a random process among count(role)) at random moments between
-// 10 % and 80 % of the window, each down for 1 to 5 seconds; and
-// faultTime of Graph API failures, a third each of 500, 429 and hangs, in
-// windows of at most 10 s that never overlap, between 5 % and 85 %. The
-// same seed gives the same plan. Events are in time order.
-func Plan(seed int64, window time.Duration, kills int, faultTime time.Duration, count func(cluster.Role) int) []Event {
+// Plan is a run's fault schedule: kills of each role (of a random process
+// among count(role)) at random moments between 10 % and 80 % of the run,
+// each down for 1 to 5 seconds; and faultTime of Graph API failures, a
+// third each of 500, 429 and hangs, in windows of at most 10 s starting at
+// random moments between 5 % and 85 %. Fault windows never overlap: one
+// that comes due while another lasts starts when it ends. The same seed
+// gives the same plan. Events are in order of At.
+func Plan(seed int64, kills int, faultTime time.Duration, count func(cluster.Role) int) []Event {
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x5bd1e995)) //nolint:gosec // a reproducible schedule, not a secret.
-	frac := func(lo, hi float64) time.Duration {
-		return time.Duration((lo + (hi-lo)*rng.Float64()) * float64(window))
-	}
+	at := func(lo, hi float64) float64 { return lo + (hi-lo)*rng.Float64() }
 	var out []Event
 	for range kills {
 		for _, role := range killed {
 			out = append(out, Event{
-				At: frac(0.10, 0.80), Role: role, Index: rng.IntN(max(1, count(role))),
+				At: at(0.10, 0.80), Role: role, Index: rng.IntN(max(1, count(role))),
 				Down: time.Second + time.Duration(rng.Int64N(int64(4*time.Second))),
 			})
 		}
 	}
-	out = append(out, planFaults(rng, window, faultTime)...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
-	return out
-}
-
-// planFaults lays the fault windows out in [5 %, 85 %] of the window, in a
-// random order with random gaps between them.
-func planFaults(rng *rand.Rand, window, total time.Duration) []Event {
-	if total <= 0 {
-		return nil
-	}
-	lo, hi := window/20, window*85/100
-	total = min(total, (hi-lo)*9/10) // leave room for gaps
-	per := total / time.Duration(len(faults))
-	n := max(1, int((per+faultWindow-1)/faultWindow))
-	var ws []Event
-	for _, f := range faults {
-		for range n {
-			ws = append(ws, Event{Fault: f, Length: per / time.Duration(n)})
+	if faultTime > 0 {
+		per := faultTime / time.Duration(len(faults))
+		n := max(1, int((per+faultWindow-1)/faultWindow))
+		for _, f := range faults {
+			for range n {
+				out = append(out, Event{At: at(0.05, 0.85), Fault: f, Length: per / time.Duration(n)})
+			}
 		}
 	}
-	rng.Shuffle(len(ws), func(i, j int) { ws[i], ws[j] = ws[j], ws[i] })
-	// Split the free time into len(ws)+1 random gaps.
-	free := (hi - lo) - total
-	cuts := make([]float64, len(ws)+1)
-	sum := 0.0
-	for i := range cuts {
-		cuts[i] = rng.Float64() + 0.05
-		sum += cuts[i]
-	}
-	at := lo
-	for i := range ws {
-		at += time.Duration(cuts[i] / sum * float64(free))
-		ws[i].At = at
-		at += ws[i].Length
-	}
-	return ws
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
+	return out
 }
