@@ -213,7 +213,7 @@ func TestECS_TaskDefinitions(t *testing.T) {
 			require.Less(t, c.HealthCheck.Timeout, c.HealthCheck.Interval, role)
 			require.Positive(t, c.HealthCheck.StartPeriod, "%s: the check waits for the start (PostgreSQL is awaited up to 30s)", role)
 		}
-		require.Equal(t, "worker" == role, slices.ContainsFunc(c.PortMappings, func(p ecsPortMapping) bool { return p.Name == "metrics" }),
+		require.Equal(t, role == "worker", slices.ContainsFunc(c.PortMappings, func(p ecsPortMapping) bool { return p.Name == "metrics" }),
 			"%s: the worker's port mapping is named metrics", role)
 		if role != "migrate" {
 			shutdown, err := time.ParseDuration(env["SHUTDOWN_TIMEOUT"])
