@@ -109,6 +109,9 @@ func printCounts(w io.Writer, res chaos.Result) {
 	for _, s := range res.Crashes {
 		fmt.Fprintf(w, "crash: %s\n", s)
 	}
+	for _, s := range res.Duplicates {
+		fmt.Fprintf(w, "duplicate: %s\n", s)
+	}
 	if v := res.Report.Verify; v != nil && len(v.Examples) > 0 {
 		fmt.Fprintf(w, "examples:\n  %s\n", strings.Join(v.Examples, "\n  "))
 	}
@@ -120,9 +123,15 @@ func failed(c chaos.Counts) string {
 		n    int
 		what string
 	}{
-		{c.Lost, "lost"}, {c.Duplicated, "duplicated"}, {c.OutOfOrder, "out of order"}, {c.Stuck, "stuck sessions"},
-		{c.InboundNotOnce, "inbound not stored once"}, {c.Misrouted, "misrouted"}, {c.Unexpected, "unexpected"},
-		{c.Unacked, "unacknowledged webhooks"}, {c.Crashed, "crashed processes"},
+		{c.Lost, "lost"},
+		{c.Duplicated, "duplicated"},
+		{c.OutOfOrder, "out of order"},
+		{c.Stuck, "stuck sessions"},
+		{c.InboundNotOnce, "inbound not stored once"},
+		{c.Misrouted, "misrouted"},
+		{c.Unexpected, "unexpected"},
+		{c.Unacked, "unacknowledged webhooks"},
+		{c.Crashed, "crashed processes"},
 	} {
 		if f.n != 0 {
 			out = append(out, fmt.Sprintf("%d %s", f.n, f.what))

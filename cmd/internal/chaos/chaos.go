@@ -130,7 +130,10 @@ type Result struct {
 	// Refused is how many Graph API requests got an injected failure (500,
 	// 429 or a hang): proof that the faults met traffic.
 	Refused int
-	Dir     string
+	// Duplicates explain each reply the Graph API accepted more than once:
+	// when, whether the database knows each copy, and the kill before.
+	Duplicates []string
+	Dir        string
 }
 
 // Run does one chaos run. It returns an error when the run could not be
@@ -208,15 +211,34 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if err := verdict(ctx, &res, opts, c, meta, rep, v, ex.kills); err != nil {
+		return res, err
+	}
+	if len(res.Incidents) > 0 {
+		return res, errors.New("chaos: " + res.Incidents[0])
+	}
+	return res, nil
+}
+
+// verdict fills in res from the load's report and the final verification.
+func verdict(ctx context.Context, res *Result, opts Options, c *cluster.Cluster, meta *load.Meta,
+	rep load.Report, v load.Verification, kills []killRecord,
+) error {
 	rep.Verify = &v
 	for _, r := range meta.Requests() {
 		if r.Failure != "" {
 			res.Refused++
 		}
 	}
+	if v.RepliesDuplicated > 0 {
+		var err error
+		if res.Duplicates, err = explainDuplicates(ctx, c, meta, kills); err != nil {
+			return err
+		}
+	}
 	res.Crashes = c.Unexpected()
 	res.Stats = c.Stats()
-	rep.Configuration = fmt.Sprintf("wab chaos, seed %d: PostgreSQL, Temporal dev server (SQLite on disk), %d API and %d worker processes; %d kills of each, %s of Graph API faults",
+	rep.Configuration = fmt.Sprintf("wab chaos, seed %d: PostgreSQL, Temporal dev server (SQLite on disk), %d API and %d worker processes; each role SIGKILLed %d×, %s of Graph API faults",
 		opts.Seed, opts.APIs, opts.Workers, opts.Kills, opts.FaultTime)
 	for _, s := range res.Stats {
 		rep.Processes = append(rep.Processes, load.ProcessStats{Name: s.Name(), CPUSeconds: s.CPUSeconds, PeakRSS: s.PeakRSSBytes, Restarts: s.Starts - 1})
@@ -233,10 +255,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		Misrouted: v.RepliesMisrouted, Unexpected: v.RepliesUnexpected, Unacked: rep.Unacked,
 		Crashed: len(res.Crashes),
 	}
-	if len(res.Incidents) > 0 {
-		return res, errors.New("chaos: " + res.Incidents[0])
-	}
-	return res, nil
+	return nil
 }
 
 // storedInbound counts the inbound messages in the database: the run's

@@ -46,7 +46,8 @@ func TestChaosShort(t *testing.T) {
 	v := res.Report.Verify
 	require.NotNil(t, v)
 	t.Logf("verified: %s", v.Summary())
-	require.True(t, res.Counts.OK(), "counts: %+v\nexamples:\n%s", res.Counts, strings.Join(v.Examples, "\n"))
+	require.True(t, res.Counts.OK(), "counts: %+v\nexamples:\n%s\nduplicates:\n%s",
+		res.Counts, strings.Join(v.Examples, "\n"), strings.Join(res.Duplicates, "\n"))
 	// A customer whose turn went unanswered for ReplyTimeout (a slow
 	// machine) sends no more turns; the replies it was owed still count
 	// above. Every conversation at least started, and faults were met.

@@ -25,6 +25,7 @@ type executor struct {
 	mu        sync.Mutex
 	incidents []string
 	skipped   []Event
+	kills     []killRecord
 }
 
 func (x *executor) logf(format string, args ...any) {
@@ -100,10 +101,14 @@ func (x *executor) reach(ctx context.Context, at float64) bool {
 // retrying the restart until it is ready (a process that cannot come back
 // is an incident: the stack would be down for good).
 func (x *executor) kill(ctx context.Context, e Event) {
+	at := time.Now()
 	if err := x.c.Kill(e.Role, e.Index); err != nil {
 		x.incident("kill %s %d: %v", e.Role, e.Index, err)
 		return
 	}
+	x.mu.Lock()
+	x.kills = append(x.kills, killRecord{role: e.Role, index: e.Index, at: at})
+	x.mu.Unlock()
 	x.logf("SIGKILL %s %d (%.1f%% of turns stored)", e.Role, e.Index, x.progress(ctx)*100)
 	time.Sleep(e.Down) // even if the load ended meanwhile: it was planned
 	began := time.Now()
