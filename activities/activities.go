@@ -103,6 +103,8 @@ type Activities struct {
 	cfg      Config
 	now      func() time.Time
 	accounts accountCache
+	// pendingGrace is the const of that name; tests shorten it.
+	pendingGrace time.Duration
 }
 
 // New builds the activities over their dependencies.
@@ -123,6 +125,8 @@ func New(store Store, wa WhatsAppSender, cfg Config) *Activities {
 		cfg:      cfg,
 		now:      time.Now,
 		accounts: accountCache{ttl: accountTTL, entries: map[uuid.UUID]cachedAccount{}},
+
+		pendingGrace: pendingGrace,
 	}
 }
 

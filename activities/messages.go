@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -24,10 +26,17 @@ const SenderBot = "bot"
 // Idempotency: message i has the key KeyPrefix/(FirstSeq+i). Its outbound
 // row (status pending) is stored under that key before the Graph API call,
 // and gets the wamid once Meta accepts it; a retried or repeated call skips
-// every message whose row has a wamid, so nothing is sent twice. (One gap
-// remains: a crash between Meta's answer and storing the wamid resends that
-// one message. The Graph API has no idempotency key to close it.) A message
-// already recorded as failed is not sent again; its error is returned anew.
+// every message whose row has a wamid, so nothing is sent twice. The Graph
+// API has no idempotency key, so the key also travels with the message as
+// its biz_opaque_callback_data, which Meta echoes in every status webhook:
+// if the attempt dies (or loses Meta's answer) after Meta accepted the
+// message, the webhook's ingest gives the row its wamid (db.Store.Ingest).
+// A retry that finds its message's row pending and younger than
+// pendingGrace waits, up to that age, for that to happen before sending
+// again. So the one message in flight when a worker dies is resent only if
+// Meta never took it, or if its "sent" webhook reached no API process
+// within pendingGrace of the send. A message already recorded as failed is
+// not sent again; its error is returned anew.
 //
 // Errors: throttling, 5xx and network errors are retryable and typed with
 // their whatsapp.ErrKind* (Retry-After is honoured). Anything else marks the
@@ -38,6 +47,12 @@ const SenderBot = "bot"
 //
 // Pacing: each Graph call waits for a slot of the number's send rate
 // (awaitSendSlot), shared by every worker; an idle number does not wait.
+//
+// Liveness: it heartbeats every heartbeatEvery while it runs (between
+// messages, waiting for a slot or for a webhook, during a Graph call), so
+// with a HeartbeatTimeout (workflows' send options) the send of a killed
+// worker is retried within that timeout, while a slow but live Graph call
+// is not abandoned and raced by a retry.
 //
 // Call it as a REGULAR activity: it calls Meta, may be throttled for
 // minutes, and must be retried with backoff, not inside a workflow task.
@@ -54,6 +69,7 @@ func (a *Activities) SendMessages(ctx context.Context, in SendMessagesInput) (Se
 		}
 		msgs[i] = m
 	}
+	defer keepAlive(ctx)()
 	acct, err := a.account(ctx, in.AccountID)
 	if errors.Is(err, db.ErrNotFound) {
 		return SendMessagesResult{}, temporal.NewNonRetryableApplicationError(
@@ -79,16 +95,38 @@ func (a *Activities) SendMessages(ctx context.Context, in SendMessagesInput) (Se
 	return out, nil
 }
 
+// pendingGrace is how long after a message's row was stored a retry waits
+// for Meta's status webhook to name the message (by its callback data)
+// before it sends it again: an earlier attempt may have reached Meta and
+// died, or lost the answer, before storing the wamid. Meta posts "sent"
+// within a second or two; the wait costs a retry that follows a refused or
+// never-made call (a 5xx, a 429, a crash before the call) at most this long.
+const pendingGrace = 10 * time.Second
+
+// pendingPoll is how often a waiting retry re-reads its message's row.
+const pendingPoll = 200 * time.Millisecond
+
 // sendOne sends message i unless its row shows an earlier attempt reached Meta.
 func (a *Activities) sendOne(ctx context.Context, in SendMessagesInput, acct whatsapp.Account, i int, key string, m whatsapp.OutboundMessage) (db.Message, error) {
-	row, err := a.outboundRow(ctx, in, key, m)
+	if len(key) <= whatsapp.MaxCallbackData {
+		// Echoed in every status webhook of the message: the ingest stores
+		// the wamid by it if this attempt never does. It replaces any
+		// callback data of a direct message; the key is ours.
+		m.CallbackData = key
+	}
+	row, stored, err := a.outboundRow(ctx, in, key, m)
 	if err != nil {
 		return db.Message{}, err
+	}
+	if !stored && row.WAMID == "" && row.Status == db.StatusPending && m.CallbackData != "" {
+		if row, err = a.awaitWAMID(ctx, in.AccountID, row); err != nil {
+			return db.Message{}, err
+		}
 	}
 	switch {
 	case row.WAMID != "":
 		a.metrics().MessageSend(SendDuplicate, "")
-		return row, nil
+		return row, a.recordEarlierSend(ctx, in, row, m)
 	case row.Status == db.StatusFailed:
 		return row, recordedFailure(i, row)
 	}
@@ -130,12 +168,12 @@ func (a *Activities) sendOne(ctx context.Context, in SendMessagesInput, acct wha
 	}
 }
 
-// outboundRow stores message m as pending under key, or returns the row an
-// earlier attempt stored.
-func (a *Activities) outboundRow(ctx context.Context, in SendMessagesInput, key string, m whatsapp.OutboundMessage) (db.Message, error) {
+// outboundRow stores message m as pending under key (stored is true), or
+// returns the row an earlier attempt stored.
+func (a *Activities) outboundRow(ctx context.Context, in SendMessagesInput, key string, m whatsapp.OutboundMessage) (row db.Message, stored bool, err error) {
 	payload, err := m.GraphPayload()
 	if err != nil {
-		return db.Message{}, temporal.NewNonRetryableApplicationError(err.Error(), whatsapp.ErrKindInvalidMessage, err)
+		return db.Message{}, false, temporal.NewNonRetryableApplicationError(err.Error(), whatsapp.ErrKindInvalidMessage, err)
 	}
 	row, inserted, err := a.store.InsertMessage(ctx, db.NewMessage{
 		AccountID: in.AccountID, ConversationID: in.ConversationID, SessionID: in.SessionID,
@@ -143,9 +181,88 @@ func (a *Activities) outboundRow(ctx context.Context, in SendMessagesInput, key 
 		Status: db.StatusPending, Sender: firstNonEmpty(in.Sender, SenderBot),
 	})
 	if err != nil || inserted {
-		return row, err
+		return row, inserted, err
 	}
-	return a.store.MessageByIdempotencyKey(ctx, in.AccountID, key)
+	row, err = a.store.MessageByIdempotencyKey(ctx, in.AccountID, key)
+	return row, false, err
+}
+
+// awaitWAMID gives the earlier attempt that stored row, pending and without
+// a wamid, until pendingGrace after the row was stored for Meta's status
+// webhook to name the message, re-reading the row meanwhile. It returns the
+// row as it is then: with a wamid if Meta had the message, else still
+// pending (Meta never took it, or its webhook is late) to be sent again.
+func (a *Activities) awaitWAMID(ctx context.Context, accountID uuid.UUID, row db.Message) (db.Message, error) {
+	wait := min(a.pendingGrace, row.CreatedAt.Add(a.pendingGrace).Sub(a.now())) // bounded whatever the clocks say
+	if wait <= 0 {
+		return row, nil
+	}
+	log := activity.GetLogger(ctx)
+	log.Info("an earlier attempt may have sent this message; waiting for its status webhook",
+		"key", row.IdempotencyKey, "wait", wait)
+	deadline := time.Now().Add(wait)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			log.Warn("no status webhook named the message; sending it again", "key", row.IdempotencyKey)
+			return row, nil
+		}
+		if err := sleep(ctx, min(pendingPoll, left)); err != nil {
+			return db.Message{}, fmt.Errorf("wait for a status of %s: %w", row.IdempotencyKey, err)
+		}
+		r, err := a.store.MessageByIdempotencyKey(ctx, accountID, row.IdempotencyKey)
+		if err != nil {
+			return db.Message{}, err
+		}
+		if r.WAMID != "" || r.Status != db.StatusPending {
+			log.Info("the earlier attempt's send was found", "key", r.IdempotencyKey, "wamid", r.WAMID, "status", r.Status)
+			return r, nil
+		}
+	}
+}
+
+// recordEarlierSend moves the inbox summary for a message an earlier
+// attempt sent. That attempt did it with the wamid, unless it died first
+// and the wamid came from a status webhook; it is done again here at the
+// row's creation, which changes nothing if it was done (a summary never
+// moves back), and the message was announced already.
+func (a *Activities) recordEarlierSend(ctx context.Context, in SendMessagesInput, row db.Message, m whatsapp.OutboundMessage) error {
+	_, err := a.store.RecordConversationMessage(ctx, in.ConversationID, db.ConversationActivity{At: row.CreatedAt, Preview: preview(m)})
+	return err
+}
+
+// heartbeatEvery paces the heartbeats of keepAlive. The SDK sends at most
+// one per 0.8 HeartbeatTimeout and buffers the rest, so this costs nothing
+// but must stay well under the timeout.
+const heartbeatEvery = time.Second
+
+// keepAlive heartbeats every heartbeatEvery until the returned func is
+// called (and returns once the heartbeats stopped). The first comes after
+// heartbeatEvery: a quick send makes no heartbeat call to Temporal at all.
+func keepAlive(ctx context.Context) (stop func()) {
+	if !activity.IsActivity(ctx) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // sendFailed handles a failed Graph call: retryable errors go back to

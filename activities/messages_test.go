@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -92,8 +93,10 @@ func TestSendMessages_InOrderAndOnlyOnce(t *testing.T) {
 		require.Equal(t, activities.SenderBot, row.Sender)
 		require.Equal(t, wantTypes[i], row.Type)
 		require.JSONEq(t, string(sends[i].Body), string(row.Payload), "the stored payload is what Meta got")
+		require.Equal(t, key, s.sandbox.Sent()[i].Message.CallbackData, "Meta echoes the key in the message's status webhooks")
 	}
-	require.JSONEq(t, `{"messaging_product":"whatsapp","recipient_type":"individual","to":"`+s.to+`","type":"text","text":{"preview_url":false,"body":"Merhaba!"}}`,
+	require.JSONEq(t, `{"messaging_product":"whatsapp","recipient_type":"individual","to":"`+s.to+`","type":"text",`+
+		`"biz_opaque_callback_data":"`+in.KeyPrefix+`/7","text":{"preview_url":false,"body":"Merhaba!"}}`,
 		string(sends[0].Body))
 	require.Contains(t, string(sends[1].Body), `"header":{"type":"text","text":"Randevu"}`)
 	require.Contains(t, string(sends[2].Body), `"flow_action_payload":{"screen":"WELCOME","data":{"slots":3}}`)
@@ -113,6 +116,9 @@ func TestSendMessages_RetriedServerErrorsSendOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newSendSetup(ctx, t, "")
+	// A 500 may come after Meta took the message: each retry first waits
+	// for a status webhook to name it (none comes here).
+	activities.SetPendingGrace(s.acts, 100*time.Millisecond)
 	in := s.input(text("one"), text("two"))
 	s.sandbox.FailNext(2, sandbox.FailServerError)
 

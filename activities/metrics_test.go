@@ -48,6 +48,7 @@ func TestMetrics_SendsCountedByResult(t *testing.T) {
 	s := newSendSetup(ctx, t, "")
 	m := &countingMetrics{}
 	s.acts = activities.New(s.store, whatsapp.NewClient(nil), activities.Config{Metrics: m})
+	activities.SetPendingGrace(s.acts, 0) // retries resend at once (see TestSendMessages_AcceptedUnanswered*)
 	in := s.input(text("one"), text("two"))
 
 	_, err := execute(t, s.acts, s.acts.SendMessages, in)

@@ -27,9 +27,10 @@ const sendAhead = time.Second
 // costs one round trip and no wait. It returns early, with ctx's error, when
 // ctx ends; the slot it booked is then lost, which only slows the number.
 //
-// Waits for a booked slot stay under sendAhead, so they need no heartbeat.
-// A refused booking waits for the backlog to shrink, plus a random part of
-// sendAhead so that refused senders do not all ask again at once.
+// Waits for a booked slot stay under sendAhead. A refused booking waits for
+// the backlog to shrink, plus a random part of sendAhead so that refused
+// senders do not all ask again at once; that may add up to longer than a
+// HeartbeatTimeout, which SendMessages' heartbeats (keepAlive) cover.
 func (a *Activities) awaitSendSlot(ctx context.Context, accountID uuid.UUID) error {
 	for {
 		slot, err := a.store.ReserveSendSlot(ctx, accountID, a.cfg.DefaultSendRate, sendAhead)

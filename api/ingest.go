@@ -85,7 +85,10 @@ func planIngest(b webhook.Batch, set *accountSet, signers map[string]bool, now t
 			p.skipped++
 			continue
 		}
-		u := db.StatusUpdate{AccountID: acc.id, WAMID: s.WAMID, Status: st, At: orNow(s.Timestamp, now)}
+		u := db.StatusUpdate{
+			AccountID: acc.id, WAMID: s.WAMID, Status: st, At: orNow(s.Timestamp, now),
+			CallbackData: s.BizOpaqueCallbackData, // the send's idempotency key
+		}
 		if len(s.Errors) > 0 {
 			e := s.Errors[0]
 			u.Error = &db.MessageError{Code: e.Code, Title: e.Title, Detail: cmp.Or(e.Details, e.Message)}

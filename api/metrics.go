@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -125,9 +126,22 @@ func (c countingIngest) Ingest(ctx context.Context, b db.IngestBatch) (db.Ingest
 	}
 	c.m.webhookMessages.WithLabelValues("stored").Add(float64(len(res.Stored)))
 	c.m.webhookMessages.WithLabelValues("duplicate").Add(float64(len(b.Messages) - len(res.Stored)))
-	c.m.webhookStatuses.WithLabelValues("applied").Add(float64(len(res.Advanced)))
-	c.m.webhookStatuses.WithLabelValues("ignored").Add(float64(len(b.Statuses) - len(res.Advanced)))
+	applied := appliedStatuses(res)
+	c.m.webhookStatuses.WithLabelValues("applied").Add(float64(applied))
+	c.m.webhookStatuses.WithLabelValues("ignored").Add(float64(max(0, len(b.Statuses)-applied)))
 	return res, nil
+}
+
+// appliedStatuses counts the messages the statuses changed: those they
+// moved forward, and those they gave a wamid without moving them further.
+func appliedStatuses(res db.IngestResult) int {
+	n := len(res.Advanced)
+	for _, f := range res.Filled {
+		if !slices.ContainsFunc(res.Advanced, func(a db.AdvancedStatus) bool { return a.MessageID == f.MessageID }) {
+			n++
+		}
+	}
+	return n
 }
 
 // statsSource is what the scrape reads from the database; *db.Store

@@ -222,6 +222,31 @@ func TestWebhook_StatusesAdvanceMonotonically(t *testing.T) {
 	require.Zero(t, b.notify.n.Load(), "statuses wake no workflow")
 }
 
+// A send that died after Meta accepted its message left it pending with no
+// wamid; the status webhook echoes the send's idempotency key as
+// biz_opaque_callback_data, which gives the message its wamid and status.
+func TestWebhook_CallbackDataCompletesALostSend(t *testing.T) {
+	t.Parallel()
+	b := setupWebhook(t)
+	ctx := context.Background()
+	conv := dbtest.Conversation(ctx, t, b.store, &dbtest.ConversationOpts{AccountID: b.acc.ID})
+	pending, _, err := b.store.InsertMessage(ctx, db.NewMessage{
+		AccountID: b.acc.ID, ConversationID: conv.ID, Direction: db.Outbound,
+		IdempotencyKey: conv.WorkflowID + "/7", Type: "text", Status: db.StatusPending, Sender: "bot",
+	})
+	require.NoError(t, err)
+	st := statusOf("wamid.lost", "sent")
+	st["biz_opaque_callback_data"] = pending.IdempotencyKey
+	body := hookBody(t, change{PhoneNumberID: b.acc.PhoneNumberID, Statuses: []map[string]any{st}})
+	status, resp := post(t, b.app, body, webhook.Sign(body, testSecret))
+	require.Equal(t, 200, status, resp)
+
+	got, err := b.store.MessageByIdempotencyKey(ctx, b.acc.ID, pending.IdempotencyKey)
+	require.NoError(t, err)
+	require.Equal(t, "wamid.lost", got.WAMID)
+	require.Equal(t, db.StatusSent, got.Status)
+}
+
 func TestWebhook_DisabledWithoutAccounts(t *testing.T) {
 	t.Parallel()
 	app := api.New(api.Deps{})

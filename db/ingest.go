@@ -49,8 +49,21 @@ type IngestBatch struct {
 type IngestResult struct {
 	// Stored are the new messages, in batch order; each got an outbox row.
 	Stored []StoredMessage
+	// Filled are pending outbound messages that a status' callback data
+	// named (see StatusUpdate.CallbackData): Meta had accepted them, but
+	// their send never stored its answer. Each got the status' wamid and is
+	// sent now (Advanced lists it too if the batch moved it further).
+	Filled []FilledMessage
 	// Advanced are the messages whose status moved forward.
 	Advanced []AdvancedStatus
+}
+
+// FilledMessage is an outbound message an ingest gave its wamid.
+type FilledMessage struct {
+	MessageID      uuid.UUID
+	ConversationID uuid.UUID
+	SessionID      *uuid.UUID
+	WAMID          string
 }
 
 // StoredMessage is a message the ingest stored.
@@ -72,13 +85,16 @@ type AdvancedStatus struct {
 const ingestAttempts = 3
 
 // Ingest stores a webhook's messages and statuses in one transaction of at
-// most four statements whatever the batch size: contacts and conversations
+// most five statements whatever the batch size: contacts and conversations
 // are upserted; new messages inserted (a wamid already stored for the
 // account is skipped) with one ingest_outbox row each, and inbox summaries
-// moved forward; statuses advanced monotonically (unknown wamids ignored);
-// NOTIFYs queued on IngestChannel (if anything was enqueued) and
-// EventsChannel, sent when it commits. Storing the same batch again changes
-// nothing, and concurrent identical batches store it once.
+// moved forward; pending outbound messages named by a status' callback data
+// given that status' wamid (Filled: the send died or lost Meta's answer
+// after Meta accepted it; a wamid once stored is never replaced); statuses
+// advanced monotonically (unknown wamids ignored); NOTIFYs queued on
+// IngestChannel (if anything was enqueued) and EventsChannel, sent when it
+// commits. Storing the same batch again changes nothing, and concurrent
+// identical batches store it once.
 func (s *Store) Ingest(ctx context.Context, b IngestBatch) (IngestResult, error) {
 	if err := b.validate(); err != nil {
 		return IngestResult{}, err
@@ -96,6 +112,9 @@ func (s *Store) ingestOnce(ctx context.Context, b IngestBatch) (IngestResult, er
 	err := s.InTx(ctx, func(tx *Store) error {
 		var err error
 		if res.Stored, err = tx.ingestMessages(ctx, b.Messages); err != nil {
+			return err
+		}
+		if res.Filled, err = tx.fillWAMIDs(ctx, b.Statuses); err != nil {
 			return err
 		}
 		if res.Advanced, err = tx.ingestStatuses(ctx, b.Statuses); err != nil {
@@ -133,6 +152,35 @@ func (s *Store) ingestMessages(ctx context.Context, msgs []IngestMessage) ([]Sto
 	return stored, nil
 }
 
+// fillWAMIDs gives pending outbound messages the wamid of the statuses whose
+// callback data is their idempotency key, so that the statuses then apply
+// to them and a retried send finds the message sent instead of sending it
+// again. Statuses without callback data cost nothing.
+func (s *Store) fillWAMIDs(ctx context.Context, updates []StatusUpdate) ([]FilledMessage, error) {
+	var p dbgen.FillWAMIDsByCallbackParams
+	for _, u := range updates {
+		if u.CallbackData == "" {
+			continue
+		}
+		p.AccountIds = append(p.AccountIds, u.AccountID)
+		p.Callbacks = append(p.Callbacks, u.CallbackData)
+		p.Wamids = append(p.Wamids, u.WAMID)
+		p.Ats = append(p.Ats, u.At)
+	}
+	if len(p.Callbacks) == 0 {
+		return nil, nil
+	}
+	rows, err := s.q.FillWAMIDsByCallback(ctx, p)
+	if err != nil {
+		return nil, wrap(err, "ingest: fill wamids of %d statuses", len(p.Callbacks))
+	}
+	out := make([]FilledMessage, len(rows))
+	for i, r := range rows {
+		out[i] = FilledMessage{MessageID: r.ID, ConversationID: r.ConversationID, SessionID: r.SessionID, WAMID: r.WAMID}
+	}
+	return out, nil
+}
+
 func (s *Store) ingestStatuses(ctx context.Context, updates []StatusUpdate) ([]AdvancedStatus, error) {
 	if len(updates) == 0 {
 		return nil, nil
@@ -164,7 +212,8 @@ func (s *Store) ingestStatuses(ctx context.Context, updates []StatusUpdate) ([]A
 
 // notifyIngest queues the commit's notifications: one wake-up for relays
 // and one small event per change for the WebSocket fan-out: each new
-// message, each conversation whose inbox row it moved, each status.
+// message, each conversation whose inbox row it moved, each outbound
+// message found sent (message.sent, as the send announces it), each status.
 func (s *Store) notifyIngest(ctx context.Context, res IngestResult) error {
 	var p dbgen.NotifyManyParams
 	at := time.Now().UTC()
@@ -195,6 +244,14 @@ func (s *Store) notifyIngest(ctx context.Context, res IngestResult) error {
 			if err := add(Event{Type: EventConversationUpdated, ConversationID: m.ConversationID}); err != nil {
 				return err
 			}
+		}
+	}
+	for _, f := range res.Filled {
+		if err := add(Event{
+			Type: EventMessageSent, ConversationID: f.ConversationID, SessionID: f.SessionID,
+			Status: string(StatusSent), MessageID: &f.MessageID, WAMID: f.WAMID,
+		}); err != nil {
+			return err
 		}
 	}
 	for _, a := range res.Advanced {

@@ -177,3 +177,97 @@ func TestIngest_RejectsIncompleteMessages(t *testing.T) {
 	_, err := s.Ingest(ctx, db.IngestBatch{Messages: []db.IngestMessage{m}})
 	require.ErrorContains(t, err, "WAMID")
 }
+
+// pendingOutbound stores an outbound message as a send does before its
+// Graph call: pending, under key, without a wamid.
+func pendingOutbound(ctx context.Context, t *testing.T, s *db.Store, conv db.Conversation, key string) db.Message {
+	t.Helper()
+	m, inserted, err := s.InsertMessage(ctx, db.NewMessage{
+		AccountID: conv.AccountID, ConversationID: conv.ID, Direction: db.Outbound, IdempotencyKey: key,
+		Type: "text", Payload: []byte(`{"body":"hi"}`), Status: db.StatusPending, Sender: "bot",
+	})
+	require.NoError(t, err)
+	require.True(t, inserted)
+	return m
+}
+
+// A status whose callback data is a pending message's idempotency key gives
+// it the wamid (the send died after Meta accepted it), then applies; a wamid
+// once stored is never replaced, and unknown keys change nothing.
+func TestIngest_CallbackDataFillsPendingSends(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(ctx, t)
+	conv := dbtest.Conversation(ctx, t, s, nil)
+	other := dbtest.Conversation(ctx, t, s, nil) // another account
+	key := func(n string) string { return conv.WorkflowID + "/" + n }
+	lost := pendingOutbound(ctx, t, s, conv, key("1"))
+	lostToo := pendingOutbound(ctx, t, s, conv, key("2"))
+	untouched := pendingOutbound(ctx, t, s, conv, key("3"))
+	sent := outbound(ctx, t, s, conv, "wamid.kept."+dbtest.Unique())
+	failed := pendingOutbound(ctx, t, s, conv, key("4"))
+	_, err := s.MarkMessageFailed(ctx, failed.ID, db.MessageError{Code: 131047, Title: "Re-engagement message"}, now())
+	require.NoError(t, err)
+	foreign := pendingOutbound(ctx, t, s, other, key("1")) // the same key on another account
+
+	at := now()
+	st := func(acc uuid.UUID, wamid string, status db.MessageStatus, cb string) db.StatusUpdate {
+		return db.StatusUpdate{AccountID: acc, WAMID: wamid, Status: status, At: at, CallbackData: cb}
+	}
+	w1, w2 := "wamid.lost1."+dbtest.Unique(), "wamid.lost2."+dbtest.Unique()
+	res, err := s.Ingest(ctx, db.IngestBatch{Statuses: []db.StatusUpdate{
+		st(conv.AccountID, w1, db.StatusSent, key("1")),
+		st(conv.AccountID, w2, db.StatusSent, key("2")),
+		st(conv.AccountID, w2, db.StatusDelivered, key("2")),
+		st(conv.AccountID, "wamid.unknown."+dbtest.Unique(), db.StatusSent, key("no-such-key")),
+		st(conv.AccountID, "wamid.other."+dbtest.Unique(), db.StatusSent, sent.IdempotencyKey), // already has a wamid
+		st(conv.AccountID, sent.WAMID, db.StatusDelivered, sent.IdempotencyKey),
+		st(conv.AccountID, "wamid.late."+dbtest.Unique(), db.StatusSent, failed.IdempotencyKey),
+	}})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []db.FilledMessage{
+		{MessageID: lost.ID, ConversationID: conv.ID, WAMID: w1},
+		{MessageID: lostToo.ID, ConversationID: conv.ID, WAMID: w2},
+	}, res.Filled)
+	require.ElementsMatch(t, []db.AdvancedStatus{
+		{MessageID: lostToo.ID, ConversationID: conv.ID, Status: db.StatusDelivered},
+		{MessageID: sent.ID, ConversationID: conv.ID, Status: db.StatusDelivered},
+	}, res.Advanced, "filled messages then move on like any other")
+
+	get := func(m db.Message) db.Message {
+		t.Helper()
+		got, err := s.Message(ctx, m.ID)
+		require.NoError(t, err)
+		return got
+	}
+	require.Equal(t, w1, get(lost).WAMID)
+	require.Equal(t, db.StatusSent, get(lost).Status)
+	require.True(t, at.Equal(*get(lost).StatusUpdatedAt), "the status time")
+	require.Equal(t, w2, get(lostToo).WAMID)
+	require.Equal(t, db.StatusDelivered, get(lostToo).Status)
+	require.Empty(t, get(untouched).WAMID)
+	require.Equal(t, db.StatusPending, get(untouched).Status)
+	require.Equal(t, sent.WAMID, get(sent).WAMID, "a stored wamid is never replaced")
+	require.Equal(t, db.StatusDelivered, get(sent).Status)
+	require.Empty(t, get(failed).WAMID, "a failed send stays as it was recorded")
+	require.Equal(t, db.StatusFailed, get(failed).Status)
+	require.Empty(t, get(foreign).WAMID, "keys are per account")
+
+	// Redelivered, the statuses change nothing.
+	res, err = s.Ingest(ctx, db.IngestBatch{Statuses: []db.StatusUpdate{
+		st(conv.AccountID, w1, db.StatusSent, key("1")),
+		st(conv.AccountID, "wamid.again."+dbtest.Unique(), db.StatusSent, key("1")), // a second send's webhook
+	}})
+	require.NoError(t, err)
+	require.Empty(t, res.Filled)
+	require.Empty(t, res.Advanced)
+	require.Equal(t, w1, get(lost).WAMID)
+
+	// A wamid the account stores on another message is never given to a
+	// second one (the unique index would fail the whole POST).
+	res, err = s.Ingest(ctx, db.IngestBatch{Statuses: []db.StatusUpdate{st(conv.AccountID, w1, db.StatusDelivered, key("3"))}})
+	require.NoError(t, err)
+	require.Empty(t, res.Filled)
+	require.Empty(t, get(untouched).WAMID)
+	require.Equal(t, db.StatusDelivered, get(lost).Status)
+}

@@ -111,6 +111,10 @@ type StatusUpdate struct {
 	Status    MessageStatus
 	Error     *MessageError
 	At        time.Time
+	// CallbackData is the status' biz_opaque_callback_data: the idempotency
+	// key the send put there. Ingest uses it to give a pending message whose
+	// send never stored Meta's answer its wamid (see Ingest); "" for none.
+	CallbackData string
 }
 
 // AdvanceMessageStatus applies a status update if it moves the message

@@ -81,6 +81,19 @@ func TestIngest_AnnouncesMessagesAndStatuses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, db.Event{Type: db.EventMessageStatus, ConversationID: conv, MessageID: &out.ID, Status: "delivered"}, next())
 
+	// A status naming a pending send by its callback data announces it sent,
+	// as the send itself would have.
+	lost, _, err := s.InsertMessage(ctx, db.NewMessage{
+		AccountID: acc.ID, ConversationID: conv, Direction: db.Outbound, IdempotencyKey: "k-lost-" + dbtest.Unique(),
+		Type: "text", Payload: []byte(`{}`),
+	})
+	require.NoError(t, err)
+	_, err = s.Ingest(ctx, db.IngestBatch{Statuses: []db.StatusUpdate{
+		{AccountID: acc.ID, WAMID: "wamid.lost", Status: db.StatusSent, At: now(), CallbackData: lost.IdempotencyKey},
+	}})
+	require.NoError(t, err)
+	require.Equal(t, db.Event{Type: db.EventMessageSent, ConversationID: conv, MessageID: &lost.ID, Status: "sent", WAMID: "wamid.lost"}, next())
+
 	// A stale status moves nothing and announces nothing.
 	_, err = s.Ingest(ctx, db.IngestBatch{Statuses: []db.StatusUpdate{{AccountID: acc.ID, WAMID: "wamid.out1", Status: db.StatusSent, At: now()}}})
 	require.NoError(t, err)

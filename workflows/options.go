@@ -29,9 +29,13 @@ func withDBActivity(ctx workflow.Context) workflow.Context {
 // long time, and must survive the worker that scheduled them. Retries cover
 // 5xx, throttling and network errors for up to a day; non-retryable errors
 // (window closed, invalid recipient, bad token) come back at once, typed.
+// SendMessages heartbeats every second while it runs, so the send of a
+// worker that died is retried after sendHeartbeatTimeout, not after the
+// whole StartToCloseTimeout.
 func withSendActivity(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    45 * time.Second,
+		HeartbeatTimeout:       sendHeartbeatTimeout,
 		ScheduleToCloseTimeout: 24 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
@@ -40,6 +44,10 @@ func withSendActivity(ctx workflow.Context) workflow.Context {
 		},
 	})
 }
+
+// sendHeartbeatTimeout is how long a send may go without a heartbeat before
+// Temporal takes its worker for dead and retries it elsewhere.
+const sendHeartbeatTimeout = 10 * time.Second
 
 // REST calls are regular activities with the node's own timeout. Only
 // idempotent methods ever return a retryable error (the activity decides),

@@ -92,6 +92,58 @@ func TestE2E_Failures(t *testing.T) {
 		}
 		require.Positive(t, failed, "the Graph API really refused sends meanwhile")
 	})
+
+	// Meta accepts the first reply but its answer never reaches the worker
+	// (the connection drops, as when the worker dies before storing the
+	// wamid). Meta's "sent" webhook names the reply by its callback data;
+	// the activity's retry finds the wamid and does not send it again.
+	t.Run("graph api accepts but the answer is lost", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		lossy, err := sandbox.Start(ctx, "127.0.0.1:0", sandbox.Options{
+			AppSecret: goldenSecret, WebhookURL: g.app.base + "/api/webhooks/whatsapp", StatusDelay: 20 * time.Millisecond,
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = lossy.Close() })
+		number := g.bot(t, "sample-chatbot.json")
+		acct, err := g.store.UpsertAccount(ctx, db.AccountInput{
+			PhoneNumberID: number, AccessToken: "golden-token",
+			AppSecret: goldenSecret, VerifyToken: "golden-verify", APIBaseURL: lossy.URL, APIVersion: "v23.0",
+		})
+		require.NoError(t, err)
+		lossy.FailNext(1, sandbox.FailAcceptThenDrop)
+
+		c := g.customer(t, number)
+		c.says("Merhaba")
+		waitCtx, cancel := context.WithTimeout(ctx, 45*time.Second)
+		defer cancel()
+		sent, err := lossy.WaitSent(waitCtx, c.waID, 2)
+		require.NoError(t, err)
+		require.Equal(t, sampleReplies, renderAll(sent))
+		time.Sleep(time.Second)
+		require.Len(t, lossy.SentTo(c.waID), 2, "each reply accepted exactly once")
+
+		var lost []sandbox.Request
+		for _, r := range lossy.Requests() {
+			if r.Failure == sandbox.FailAcceptThenDrop {
+				lost = append(lost, r)
+			}
+		}
+		require.Len(t, lost, 1, "the first reply's answer was lost")
+		require.Equal(t, sent[0].WAMID, lost[0].WAMID)
+		key := sent[0].Message.CallbackData
+		require.NotEmpty(t, key, "sent with its idempotency key as callback data")
+
+		var wamid, status string
+		require.NoError(t, g.pool.QueryRow(ctx, `SELECT wamid, status FROM messages
+			WHERE account_id = $1 AND idempotency_key = $2`, acct.ID, key).Scan(&wamid, &status))
+		require.Equal(t, sent[0].WAMID, wamid, "the row has the wamid of the one accepted send")
+		require.Contains(t, []string{"sent", "delivered", "read"}, status)
+		var rows int
+		require.NoError(t, g.pool.QueryRow(ctx, `SELECT count(*) FROM messages
+			WHERE account_id = $1 AND direction = 'outbound'`, acct.ID).Scan(&rows))
+		require.Equal(t, 2, rows)
+	})
 }
 
 // TestE2E_TemporalDownDuringIngest: the webhook is answered and stored while

@@ -90,6 +90,83 @@ func (q *Queries) AdvanceMessageStatuses(ctx context.Context, arg AdvanceMessage
 	return items, nil
 }
 
+const fillWAMIDsByCallback = `-- name: FillWAMIDsByCallback :many
+WITH input AS (
+    SELECT DISTINCT ON (account_id, callback) account_id, callback, wamid, at
+    FROM ROWS FROM (unnest($1::uuid[]), unnest($2::text[]),
+                    unnest($3::text[]), unnest($4::timestamptz[]))
+        AS u(account_id, callback, wamid, at)
+    ORDER BY account_id, callback, at
+), target AS (
+    SELECT m.id, i.wamid, i.at
+    FROM messages m
+    JOIN input i ON m.account_id = i.account_id AND m.idempotency_key = i.callback
+    WHERE m.direction = 'outbound' AND m.wamid IS NULL AND m.status = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.account_id = i.account_id AND o.wamid = i.wamid)
+    ORDER BY m.id
+    FOR UPDATE OF m
+)
+UPDATE messages m SET
+    wamid = t.wamid,
+    status = 'sent',
+    status_updated_at = t.at
+FROM target t
+WHERE m.id = t.id AND m.wamid IS NULL
+RETURNING m.id, m.conversation_id, m.session_id, m.wamid::text AS wamid
+`
+
+type FillWAMIDsByCallbackParams struct {
+	AccountIds []uuid.UUID
+	Callbacks  []string
+	Wamids     []string
+	Ats        []time.Time
+}
+
+type FillWAMIDsByCallbackRow struct {
+	ID             uuid.UUID
+	ConversationID uuid.UUID
+	SessionID      *uuid.UUID
+	WAMID          string
+}
+
+// Gives each pending outbound message whose idempotency key a status
+// webhook echoes (biz_opaque_callback_data) that status' wamid, and makes
+// it sent: Meta accepted it, but the send never stored the answer (the
+// worker died, or the answer was lost). A message that has a wamid, or has
+// failed, is never touched, and neither is a wamid the account already
+// stores (it would trip the unique index and fail the whole POST). Per key
+// the earliest status of the batch wins. Run before AdvanceMessageStatuses,
+// which then moves the filled messages on like any other.
+func (q *Queries) FillWAMIDsByCallback(ctx context.Context, arg FillWAMIDsByCallbackParams) ([]FillWAMIDsByCallbackRow, error) {
+	rows, err := q.db.Query(ctx, fillWAMIDsByCallback,
+		arg.AccountIds,
+		arg.Callbacks,
+		arg.Wamids,
+		arg.Ats,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []FillWAMIDsByCallbackRow{}
+	for rows.Next() {
+		var i FillWAMIDsByCallbackRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ConversationID,
+			&i.SessionID,
+			&i.WAMID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const insertInboundMessages = `-- name: InsertInboundMessages :many
 WITH input AS (
     SELECT id, account_id, workflow_id, wamid, type, payload, wa_timestamp, outbox, preview, ord FROM ROWS FROM (unnest($1::uuid[]), unnest($2::uuid[]),

@@ -84,6 +84,38 @@ WITH input AS (
 )
 SELECT m.id, m.conversation_id FROM inserted m;
 
+-- name: FillWAMIDsByCallback :many
+-- Gives each pending outbound message whose idempotency key a status
+-- webhook echoes (biz_opaque_callback_data) that status' wamid, and makes
+-- it sent: Meta accepted it, but the send never stored the answer (the
+-- worker died, or the answer was lost). A message that has a wamid, or has
+-- failed, is never touched, and neither is a wamid the account already
+-- stores (it would trip the unique index and fail the whole POST). Per key
+-- the earliest status of the batch wins. Run before AdvanceMessageStatuses,
+-- which then moves the filled messages on like any other.
+WITH input AS (
+    SELECT DISTINCT ON (account_id, callback) *
+    FROM ROWS FROM (unnest(@account_ids::uuid[]), unnest(@callbacks::text[]),
+                    unnest(@wamids::text[]), unnest(@ats::timestamptz[]))
+        AS u(account_id, callback, wamid, at)
+    ORDER BY account_id, callback, at
+), target AS (
+    SELECT m.id, i.wamid, i.at
+    FROM messages m
+    JOIN input i ON m.account_id = i.account_id AND m.idempotency_key = i.callback
+    WHERE m.direction = 'outbound' AND m.wamid IS NULL AND m.status = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.account_id = i.account_id AND o.wamid = i.wamid)
+    ORDER BY m.id
+    FOR UPDATE OF m
+)
+UPDATE messages m SET
+    wamid = t.wamid,
+    status = 'sent',
+    status_updated_at = t.at
+FROM target t
+WHERE m.id = t.id AND m.wamid IS NULL
+RETURNING m.id, m.conversation_id, m.session_id, m.wamid::text AS wamid;
+
 -- name: AdvanceMessageStatuses :many
 -- The batch form of AdvanceMessageStatus: per message the highest-ranked
 -- status of the batch wins, and only if it ranks above the stored one, so a

@@ -20,7 +20,20 @@ const (
 	// FailWindowClosed: HTTP 400, code 131047. Meta usually reports this in
 	// a failed status webhook; answering synchronously tests the same route.
 	FailWindowClosed Failure = "window_closed"
+	// FailAcceptThenHang: the message is accepted as usual (recorded as sent
+	// with its wamid, its status webhooks posted) but the answer never goes
+	// out: the request hangs until the client gives up or the sandbox
+	// closes, then the connection drops. Meta has the message and the
+	// sender never learns its wamid, as when the worker dies before storing
+	// it. Only message sends take it; mark-as-read requests pass.
+	FailAcceptThenHang Failure = "accept_then_hang"
+	// FailAcceptThenDrop: as FailAcceptThenHang, but the connection drops
+	// at once (the sender gets a network error right away).
+	FailAcceptThenDrop Failure = "accept_then_drop"
 )
+
+// accepts reports a failure that accepts the message before it strikes.
+func (f Failure) accepts() bool { return f == FailAcceptThenHang || f == FailAcceptThenDrop }
 
 // FailNext makes the next n requests to /messages fail with f. It takes
 // precedence over FailFor.
@@ -44,18 +57,36 @@ func (s *Server) ClearFailures() {
 	s.failNext, s.failUntil = 0, time.Time{}
 }
 
-// takeFailure returns the failure this request gets, counting down FailNext.
-func (s *Server) takeFailure() Failure {
+// takeFailure returns the failure a request of kind gets, counting down
+// FailNext. The accept_then_* failures are for message sends only: other
+// requests pass and leave the count alone.
+func (s *Server) takeFailure(kind string) Failure {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failNext > 0 {
+		if s.nextKind.accepts() && kind != KindMessage {
+			return ""
+		}
 		s.failNext--
 		return s.nextKind
 	}
-	if time.Now().Before(s.failUntil) {
+	if time.Now().Before(s.failUntil) && (!s.forKind.accepts() || kind == KindMessage) {
 		return s.forKind
 	}
 	return ""
+}
+
+// withhold ends a request whose message was accepted without answering it:
+// at once for FailAcceptThenDrop, else once the client gives up or the
+// sandbox closes.
+func (s *Server) withhold(r *http.Request, f Failure) {
+	if f == FailAcceptThenHang {
+		select {
+		case <-r.Context().Done():
+		case <-s.done:
+		}
+	}
+	panic(http.ErrAbortHandler) // drop the connection without an answer
 }
 
 // fail answers req with f and records it as failed.

@@ -146,3 +146,50 @@ func TestWaitSent_WakesOnSend(t *testing.T) {
 	require.Len(t, sent, 2)
 	require.Equal(t, "two", sent[1].Message.Text.Body)
 }
+
+// Meta takes the message but its answer never arrives: the sender sees a
+// network error, yet the message is sent and its webhooks (with the
+// callback data) go out. Mark-as-read requests do not take the failure.
+func TestFailAcceptThen_SentButUnanswered(t *testing.T) {
+	t.Parallel()
+	for _, f := range []sandbox.Failure{sandbox.FailAcceptThenDrop, sandbox.FailAcceptThenHang} {
+		t.Run(string(f), func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t)
+			b := setup(t, sandbox.Options{AppSecret: appSecret, WebhookURL: a.srv.URL, StatusDelay: time.Millisecond})
+			b.sb.FailNext(1, f)
+			require.NoError(t, b.client.MarkRead(context.Background(), b.acct, "wamid.IN", false), "reads pass")
+
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			m := textTo(user, "hi")
+			m.CallbackData = "conv/x/7"
+			start := time.Now()
+			_, err := b.client.Send(ctx, b.acct, m)
+			require.Equal(t, whatsapp.ErrKindNetwork, whatsapp.KindOf(err), "%v", err)
+			if f == sandbox.FailAcceptThenDrop {
+				require.Less(t, time.Since(start), 150*time.Millisecond, "dropped at once")
+			} else {
+				require.ErrorIs(t, err, context.DeadlineExceeded, "hung until the client gave up")
+			}
+
+			sent := b.sb.Sent()
+			require.Len(t, sent, 1, "the message was accepted")
+			reqs := b.sb.Requests()
+			require.Len(t, reqs, 2)
+			require.Equal(t, sandbox.KindRead, reqs[0].Kind)
+			require.Empty(t, reqs[0].Failure)
+			require.Equal(t, f, reqs[1].Failure)
+			require.Equal(t, http.StatusOK, reqs[1].Status)
+			require.Equal(t, sent[0].WAMID, reqs[1].WAMID)
+
+			st := a.next(t).Statuses[0]
+			require.Equal(t, "sent", st.Status)
+			require.Equal(t, sent[0].WAMID, st.WAMID)
+			require.Equal(t, "conv/x/7", st.BizOpaqueCallbackData)
+
+			_, err = b.client.Send(context.Background(), b.acct, textTo(user, "again"))
+			require.NoError(t, err, "the count is spent")
+		})
+	}
+}

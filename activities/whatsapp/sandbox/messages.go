@@ -42,7 +42,8 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	if env.Status == "read" {
 		req.Kind = KindRead
 	}
-	if f := s.takeFailure(); f != "" {
+	f := s.takeFailure(req.Kind)
+	if f != "" && !f.accepts() {
 		s.fail(w, r, req, f)
 		return
 	}
@@ -74,13 +75,21 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, req, http.StatusBadRequest, 100, "(#100) Invalid parameter", err.Error())
 		return
 	}
-	s.accept(w, req, msg)
+	s.accept(w, r, req, msg, f)
 }
 
-func (s *Server) accept(w http.ResponseWriter, req Request, msg whatsapp.OutboundMessage) {
-	req.WAMID, req.Status = s.newWAMID(), http.StatusOK
+// accept records msg as sent, answers with its wamid and queues its status
+// webhooks. An accept_then_* failure f withholds the answer: the message is
+// sent all the same, and its webhooks go out.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, req Request, msg whatsapp.OutboundMessage, f Failure) {
+	req.WAMID, req.Status, req.Failure = s.newWAMID(), http.StatusOK, f
 	sent := Sent{Time: req.Time, PhoneNumberID: req.PhoneNumberID, To: msg.To, Type: msg.Type, Message: msg, Body: req.Body, WAMID: req.WAMID}
 	s.record(req, &sent)
+	if f != "" {
+		s.enqueueStatuses(req.PhoneNumberID, digits(msg.To), req.WAMID, msg.CallbackData)
+		s.withhold(r, f)
+		return
+	}
 	type contact struct {
 		Input string `json:"input"`
 		WAID  string `json:"wa_id"`

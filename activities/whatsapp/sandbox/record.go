@@ -33,7 +33,7 @@ type Request struct {
 	Kind          string          `json:"kind"`
 	PhoneNumberID string          `json:"phone_number_id,omitempty"`
 	Body          json.RawMessage `json:"body,omitempty"` // JSON bodies only
-	Status        int             `json:"status"`         // 0 while a hang is in progress
+	Status        int             `json:"status"`         // 0 while a hang is in progress; 200 for an accept_then_* (accepted, unanswered)
 	ErrorCode     int             `json:"error_code,omitempty"`
 	Failure       Failure         `json:"failure,omitempty"` // the injected failure, if any
 	WAMID         string          `json:"wamid,omitempty"`
