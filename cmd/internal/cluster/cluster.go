@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -117,7 +118,17 @@ func New(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "logs"), 0o755); err != nil {
 		return nil, fmt.Errorf("create run directory: %w", err)
 	}
-	c := &Cluster{opts: opts, key: randomKey(32), adminPW: randomKey(12), stopped: make(chan struct{})}
+	// A run directory may be reused (its database keeps sealed account
+	// secrets), so its keys are kept with it.
+	key, err := keptSecret(opts.Dir, "encryption-key", 32)
+	if err != nil {
+		return nil, err
+	}
+	adminPW, err := keptSecret(opts.Dir, "admin-password", 12)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{opts: opts, key: key, adminPW: adminPW, stopped: make(chan struct{})}
 	taken := map[int]bool{}
 	for _, role := range []Role{API, Worker} {
 		n := opts.APIs
@@ -433,6 +444,21 @@ func freePort(ctx context.Context, taken map[int]bool) (int, error) {
 			return p, err
 		}
 	}
+}
+
+// keptSecret reads dir/name, or creates it with a random value of n bytes.
+func keptSecret(dir, name string, n int) (string, error) {
+	path := filepath.Join(dir, name)
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	v := randomKey(n)
+	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return v, nil
 }
 
 func randomKey(n int) string {
