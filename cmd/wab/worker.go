@@ -81,6 +81,8 @@ func (a *app) runWorker(ctx context.Context) error {
 	// so the orchestrator restarts it.
 	fatal := make(chan error, 1)
 	metrics := telemetry.NewActivityMetrics(a.metrics)
+	// Process-wide, and read when the first worker starts.
+	worker.SetStickyWorkflowCacheSize(a.cfg.WorkerCacheSize)
 	err := retry(ctx, a.cfg.ShutdownTimeout*4, func(context.Context) error {
 		w = worker.New(a.temporal, workflows.TaskQueue, a.workerOptions(func(err error) {
 			select {

@@ -33,6 +33,7 @@ func TestFromEnv_Defaults(t *testing.T) {
 	require.Equal(t, "https://graph.facebook.com", c.WhatsApp.APIBaseURL)
 	require.Equal(t, config.DefaultGraphAPIVersion, c.WhatsApp.APIVersion)
 	require.Equal(t, 80, c.WhatsApp.SendRatePerSecond)
+	require.Equal(t, config.DefaultWorkerCacheSize, c.WorkerCacheSize, "the worker's memory is bounded by default")
 	require.Equal(t, slog.LevelInfo, c.LogLevel)
 	require.Equal(t, 30*time.Second, c.ShutdownTimeout)
 	require.False(t, c.WhatsApp.Configured())
@@ -110,6 +111,7 @@ func TestFromEnv_Errors(t *testing.T) {
 		{"migrate flag", map[string]string{"MIGRATE_ON_START": "yes please"}, "MIGRATE_ON_START"},
 		{"shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, "SHUTDOWN_TIMEOUT"},
 		{"send rate", map[string]string{"WHATSAPP_SEND_RATE": "0"}, "WHATSAPP_SEND_RATE"},
+		{"worker cache size", map[string]string{"WORKER_CACHE_SIZE": "-5"}, "WORKER_CACHE_SIZE"},
 		{"rest rewrites", map[string]string{"REST_URL_REWRITES": "httpbin.org=127.0.0.1"}, "REST_URL_REWRITES"},
 		{"private networks flag", map[string]string{"REST_ALLOW_PRIVATE_NETWORKS": "sometimes"}, "REST_ALLOW_PRIVATE_NETWORKS"},
 	}
