@@ -47,20 +47,50 @@ type apiEnv struct {
 // newAPI builds the app; mods adjust the dependencies before it is built.
 func newAPI(t *testing.T, mods ...func(*api.Deps)) *apiEnv {
 	t.Helper()
-	ctx := context.Background()
-	store := dbtest.Store(ctx, t)
-	tokens, err := auth.NewTokens([]byte("test-jwt-key-0123456789abcdef-0123456789"), time.Hour)
-	require.NoError(t, err)
-	d := api.Deps{Database: store, Store: store, Tokens: tokens, Accounts: store, Ingest: store}
+	store := dbtest.Store(context.Background(), t)
+	d := api.Deps{}
 	for _, m := range mods {
 		m(&d)
 	}
-	e := &apiEnv{t: t, ctx: ctx, app: api.New(d), store: store, tokens: tokens}
+	return envOver(t, store, d)
+}
+
+// testTokens signs the tests' login tokens.
+func testTokens(t *testing.T) *auth.Tokens {
+	t.Helper()
+	tokens, err := auth.NewTokens([]byte("test-jwt-key-0123456789abcdef-0123456789"), time.Hour)
+	require.NoError(t, err)
+	return tokens
+}
+
+// envOver builds the app from d over store (which also serves as the
+// database probe, the webhook's accounts and its ingest unless d sets
+// them) and logs an admin and an agent in.
+func envOver(t *testing.T, store *db.Store, d api.Deps) *apiEnv {
+	t.Helper()
+	d.Store, d.Tokens = store, testTokens(t)
+	if d.Database == nil {
+		d.Database = store
+	}
+	if d.Accounts == nil {
+		d.Accounts = store
+	}
+	if d.Ingest == nil {
+		d.Ingest = store
+	}
+	e := &apiEnv{t: t, ctx: context.Background(), app: api.New(d), store: store, tokens: d.Tokens}
 	e.admin = e.user(db.RoleAdmin)
 	e.agent = e.user(db.RoleAgent)
 	e.adminToken = e.token(e.admin)
 	e.agentTok = e.token(e.agent)
 	return e
+}
+
+// forTest is the env with t as the test that fails on errors.
+func (e *apiEnv) forTest(t *testing.T) *apiEnv {
+	c := *e
+	c.t = t
+	return &c
 }
 
 // user creates a user with testPassword.

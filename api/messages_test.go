@@ -20,18 +20,11 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/wabuilder/wab/activities"
 	"github.com/wabuilder/wab/activities/whatsapp"
 	"github.com/wabuilder/wab/activities/whatsapp/sandbox"
-	"github.com/wabuilder/wab/api"
-	"github.com/wabuilder/wab/api/auth"
-	"github.com/wabuilder/wab/api/relay"
 	"github.com/wabuilder/wab/db"
 	"github.com/wabuilder/wab/db/dbtest"
-	"github.com/wabuilder/wab/deploy/localstack"
 	"github.com/wabuilder/wab/workflows"
 	"github.com/wabuilder/wab/workflows/graph"
 )
@@ -61,54 +54,20 @@ const inboxBot = `{"name":"inbox bot","nodes":[
 func startInbox(t *testing.T) *inbox {
 	t.Helper()
 	ctx := context.Background()
-	tmp, err := localstack.StartTemporal(ctx, localstack.TemporalOptions{SearchAttributes: workflows.SearchAttributeTypes})
-	require.NoError(t, err, "the Temporal dev server must start for integration tests (run `make tools`)")
-	t.Cleanup(tmp.Kill)
-	tc, err := client.Dial(client.Options{HostPort: tmp.Address(), Namespace: tmp.Namespace(), Logger: tlog.NewStructuredLogger(quiet)})
-	require.NoError(t, err)
-	t.Cleanup(tc.Close)
-
-	pool, err := pgxpool.New(ctx, dbtest.NewDatabase(ctx, t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, db.Migrate(ctx, pool))
-	store := db.New(pool, dbtest.Box(t))
-
-	in := &inbox{pool: pool, tc: tc, sandboxes: map[uuid.UUID]*sandbox.Server{}}
+	st := startWorkflowStack(t, whatsapp.NewClient(nil)) // the accounts' base URLs point at the sandboxes
+	in := &inbox{e: st.e, pool: st.pool, tc: st.tc, sandboxes: map[uuid.UUID]*sandbox.Server{}}
 	compiled := compileBot(t, inboxBot)
 	number := func() db.Account {
 		sb := sandbox.New(sandbox.Options{AppSecret: testSecret})
 		srv := httptest.NewServer(sb)
 		t.Cleanup(func() { srv.Close(); sb.Close() })
-		a := dbtest.Account(ctx, t, store, &dbtest.AccountOpts{APIBaseURL: srv.URL})
+		a := dbtest.Account(ctx, t, st.store, &dbtest.AccountOpts{APIBaseURL: srv.URL})
 		in.sandboxes[a.ID] = sb
-		v := dbtest.ChatbotVersion(ctx, t, store, &dbtest.ChatbotVersionOpts{Graph: compiled})
-		dbtest.Trigger(ctx, t, store, &dbtest.TriggerOpts{AccountID: &a.ID, ChatbotID: v.ChatbotID, Kind: db.TriggerDefault})
+		v := dbtest.ChatbotVersion(ctx, t, st.store, &dbtest.ChatbotVersionOpts{Graph: compiled})
+		dbtest.Trigger(ctx, t, st.store, &dbtest.TriggerOpts{AccountID: &a.ID, ChatbotID: v.ChatbotID, Kind: db.TriggerDefault})
 		return a
 	}
 	in.acc, in.bad, in.slow = number(), number(), number()
-
-	graphClient := whatsapp.NewClient(nil) // the accounts' base URLs point at the sandboxes
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, activities.New(store, graphClient, activities.Config{}))
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
-
-	r := relay.New(store, tc, relay.Options{Log: quiet, Listen: relay.ListenPostgres(pool, quiet)})
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- r.Run(rctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
-
-	tokens, err := auth.NewTokens([]byte("test-jwt-key-0123456789abcdef-0123456789"), time.Hour)
-	require.NoError(t, err)
-	app := api.New(api.Deps{
-		Log: quiet, Database: store, Store: store, Tokens: tokens, Workflows: tc, Graph: graphClient,
-		Accounts: store, Ingest: store, Relay: r,
-	})
-	in.e = &apiEnv{t: t, ctx: ctx, app: app, store: store, tokens: tokens}
-	in.e.admin, in.e.agent = in.e.user(db.RoleAdmin), in.e.user(db.RoleAgent)
-	in.e.adminToken, in.e.agentTok = in.e.token(in.e.admin), in.e.token(in.e.agent)
 	return in
 }
 
@@ -121,13 +80,6 @@ func compileBot(t *testing.T, raw string) json.RawMessage {
 	out, err := json.Marshal(v)
 	require.NoError(t, err)
 	return out
-}
-
-// forTest is the env with t as the test that fails on errors.
-func (e *apiEnv) forTest(t *testing.T) *apiEnv {
-	c := *e
-	c.t = t
-	return &c
 }
 
 var inboxCustomers atomic.Int64

@@ -11,21 +11,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/wabuilder/wab/activities"
 	"github.com/wabuilder/wab/activities/whatsapp"
 	"github.com/wabuilder/wab/activities/whatsapp/sandbox"
-	"github.com/wabuilder/wab/api"
-	"github.com/wabuilder/wab/api/auth"
-	"github.com/wabuilder/wab/api/relay"
 	"github.com/wabuilder/wab/db"
 	"github.com/wabuilder/wab/db/dbtest"
-	"github.com/wabuilder/wab/deploy/localstack"
 	"github.com/wabuilder/wab/workflows"
 )
 
@@ -75,26 +66,15 @@ type testChannelStack struct {
 func startTestChannelStack(t *testing.T) *testChannelStack {
 	t.Helper()
 	ctx := context.Background()
-	tmp, err := localstack.StartTemporal(ctx, localstack.TemporalOptions{SearchAttributes: workflows.SearchAttributeTypes})
-	require.NoError(t, err, "the Temporal dev server must start for integration tests (run `make tools`)")
-	t.Cleanup(tmp.Kill)
-	tc, err := client.Dial(client.Options{HostPort: tmp.Address(), Namespace: tmp.Namespace(), Logger: tlog.NewStructuredLogger(quiet)})
-	require.NoError(t, err)
-	t.Cleanup(tc.Close)
-
-	pool, err := pgxpool.New(ctx, dbtest.NewDatabase(ctx, t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, db.Migrate(ctx, pool))
-	store := db.New(pool, dbtest.Box(t))
-
 	st := &testChannelStack{sandbox: sandbox.New(sandbox.Options{})}
 	t.Cleanup(st.sandbox.Close)
 	offline := &http.Client{Transport: roundTrip(func(*http.Request) (*http.Response, error) {
 		st.network.Add(1)
 		return nil, errors.New("this test has no network")
 	})}
-	graphClient := whatsapp.NewClient(offline).WithTestChannel(st.sandbox)
+	ws := startWorkflowStack(t, whatsapp.NewClient(offline).WithTestChannel(st.sandbox))
+	st.e = ws.e
+	store := ws.e.store
 
 	// The sample bot under test; a decoy that production selection picks
 	// (a global default trigger and the fallback); a draft.
@@ -112,27 +92,6 @@ func startTestChannelStack(t *testing.T) *testChannelStack {
 	_, err = store.SetChatbotActive(ctx, st.decoy.ChatbotID, true)
 	require.NoError(t, err)
 	st.draft = dbtest.Chatbot(ctx, t, store, nil)
-
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, activities.New(store, graphClient, activities.Config{}))
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
-
-	r := relay.New(store, tc, relay.Options{Log: quiet, Listen: relay.ListenPostgres(pool, quiet)})
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- r.Run(rctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
-
-	tokens, err := auth.NewTokens([]byte("test-jwt-key-0123456789abcdef-0123456789"), time.Hour)
-	require.NoError(t, err)
-	app := api.New(api.Deps{
-		Log: quiet, Database: store, Store: store, Tokens: tokens, Workflows: tc, Graph: graphClient,
-		Accounts: store, Ingest: store, Relay: r,
-	})
-	st.e = &apiEnv{t: t, ctx: ctx, app: app, store: store, tokens: tokens}
-	st.e.admin, st.e.agent = st.e.user(db.RoleAdmin), st.e.user(db.RoleAgent)
-	st.e.adminToken, st.e.agentTok = st.e.token(st.e.admin), st.e.token(st.e.agent)
 	return st
 }
 
@@ -140,17 +99,10 @@ type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// env is the stack's API for subtest t.
-func (st *testChannelStack) env(t *testing.T) *apiEnv {
-	e := *st.e
-	e.t = t
-	return &e
-}
-
 // start opens a test session of the sample bot.
 func (st *testChannelStack) start(t *testing.T, name string) testSessionResp {
 	t.Helper()
-	res := st.env(t).call(http.MethodPost, "/api/test-sessions", map[string]any{"chatbotId": st.sample.ChatbotID, "customerName": name}, st.e.agentTok)
+	res := st.e.forTest(t).call(http.MethodPost, "/api/test-sessions", map[string]any{"chatbotId": st.sample.ChatbotID, "customerName": name}, st.e.agentTok)
 	require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
 	var v testSessionResp
 	res.Decode(t, &v)
@@ -186,7 +138,7 @@ func ended(v testSessionResp) bool { return v.Session != nil && !v.Session.IsAct
 
 func (st *testChannelStack) operate(t *testing.T, sessionID uuid.UUID, op string) response {
 	t.Helper()
-	return st.env(t).call(http.MethodPost, "/api/chatbot-sessions/"+sessionID.String()+"/"+op, nil, st.e.agentTok)
+	return st.e.forTest(t).call(http.MethodPost, "/api/chatbot-sessions/"+sessionID.String()+"/"+op, nil, st.e.agentTok)
 }
 
 func TestTestSessions_EndToEnd(t *testing.T) {
@@ -198,7 +150,7 @@ func TestTestSessions_EndToEnd(t *testing.T) {
 
 	t.Run("the chosen bot answers through the production path", func(t *testing.T) {
 		t.Parallel()
-		e := st.env(t)
+		e := st.e.forTest(t)
 		started := st.start(t, "Ayşe")
 		require.Equal(t, st.sample.ChatbotID, started.ChatbotID)
 		require.Equal(t, "Ayşe", started.CustomerName)
@@ -279,7 +231,7 @@ func TestTestSessions_EndToEnd(t *testing.T) {
 
 	t.Run("operators skip and stop through the workflow", func(t *testing.T) {
 		t.Parallel()
-		e := st.env(t)
+		e := st.e.forTest(t)
 		started := st.start(t, "Operator")
 		v := st.await(t, started.ID, "the menu", waitingAtMenu)
 		first := v.Session.ID
@@ -329,7 +281,7 @@ func TestTestSessions_EndToEnd(t *testing.T) {
 
 	t.Run("stopping a test session stops its bot", func(t *testing.T) {
 		t.Parallel()
-		e := st.env(t)
+		e := st.e.forTest(t)
 		started := st.start(t, "Stopper")
 		st.await(t, started.ID, "the menu", waitingAtMenu)
 		require.Equal(t, http.StatusNoContent, e.call(http.MethodDelete, "/api/test-sessions/"+started.ID.String(), nil, st.e.agentTok).Status)
@@ -344,7 +296,7 @@ func TestTestSessions_EndToEnd(t *testing.T) {
 
 	t.Run("only published bots, only real sessions", func(t *testing.T) {
 		t.Parallel()
-		e := st.env(t)
+		e := st.e.forTest(t)
 		res := e.call(http.MethodPost, "/api/test-sessions", map[string]any{"chatbotId": st.draft.ID}, st.e.agentTok)
 		require.Equal(t, http.StatusUnprocessableEntity, res.Status, "%s", res.Body)
 		require.NotEmpty(t, res.ErrorField(t, "chatbotId"))
