@@ -231,16 +231,15 @@ func (s *Store) notifyIngest(ctx context.Context, res IngestResult) error {
 		p.Channels = append(p.Channels, IngestChannel)
 		p.Payloads = append(p.Payloads, "")
 	}
-	updated := map[uuid.UUID]bool{}
 	for _, m := range res.Stored {
 		if err := add(Event{Type: EventMessageReceived, ConversationID: m.ConversationID, MessageID: &m.ID, WAMID: m.WAMID}); err != nil {
 			return err
 		}
-		updated[m.ConversationID] = true
 	}
+	announced := map[uuid.UUID]bool{}
 	for _, m := range res.Stored { // in batch order, once per conversation
-		if updated[m.ConversationID] {
-			delete(updated, m.ConversationID)
+		if !announced[m.ConversationID] {
+			announced[m.ConversationID] = true
 			if err := add(Event{Type: EventConversationUpdated, ConversationID: m.ConversationID}); err != nil {
 				return err
 			}
