@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
@@ -190,4 +191,23 @@ func paramUUID(c *fiber.Ctx, name string) (uuid.UUID, error) {
 		return uuid.Nil, BadRequest(name, "must be a UUID")
 	}
 	return id, nil
+}
+
+// parseTimeParam reads an RFC 3339 time or a date (UTC); a date as an
+// upper bound means the end of that day.
+func parseTimeParam(field, s string, upper bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, BadRequest(field, "must be an RFC 3339 time (2026-01-31T09:00:00Z) or a date (2026-01-31)")
+	}
+	if upper {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
 }

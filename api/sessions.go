@@ -145,25 +145,6 @@ func (q sessionFilters) toStoreQuery() (db.SessionQuery, error) {
 	return out, nil
 }
 
-// parseTimeParam reads an RFC 3339 time or a date (UTC); a date as an
-// upper bound means the end of that day.
-func parseTimeParam(field, s string, upper bool) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, BadRequest(field, "must be an RFC 3339 time (2026-01-31T09:00:00Z) or a date (2026-01-31)")
-	}
-	if upper {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d, nil
-}
-
 func (h *handlers) listSessions(c *fiber.Ctx) error {
 	var q sessionListQuery
 	if err := bindQuery(c, &q); err != nil {
