@@ -48,14 +48,13 @@ const SenderBot = "bot"
 // Pacing: each Graph call waits for a slot of the number's send rate
 // (awaitSendSlot), shared by every worker; an idle number does not wait.
 //
-// Liveness: it heartbeats every heartbeatEvery while it runs (between
-// messages, waiting for a slot or for a webhook, during a Graph call), so
-// with a HeartbeatTimeout (workflows' send options) the send of a killed
-// worker is retried within that timeout, while a slow but live Graph call
-// is not abandoned and raced by a retry.
-//
-// Call it as a REGULAR activity: it calls Meta, may be throttled for
-// minutes, and must be retried with backoff, not inside a workflow task.
+// Liveness: as a regular activity (agent messages) it heartbeats every
+// heartbeatEvery while it runs (between messages, waiting for a slot or for
+// a webhook, during a Graph call), so with a HeartbeatTimeout (workflows'
+// send options) the send of a killed worker is retried within that
+// timeout, while a slow but live Graph call is not abandoned and raced by
+// a retry. As a local activity (the bot's turns) the workflow task's own
+// timeout does that job.
 func (a *Activities) SendMessages(ctx context.Context, in SendMessagesInput) (SendMessagesResult, error) {
 	if in.KeyPrefix == "" || in.To == "" {
 		return SendMessagesResult{}, invalidInput(errors.New("send messages: KeyPrefix and To are required"))

@@ -34,8 +34,11 @@ type conversation struct {
 	version *graph.Version
 	timer   *armedTimer
 	turn    turnBuffer
-	// shown is what the search attributes last said (status, node).
+	// shown is what the search attributes last said: (status, node), or
+	// (status, chatbot) after changeLeanTurn.
 	shown [2]string
+	// showPhone: a session started and the customer's number is not shown yet.
+	showPhone bool
 }
 
 // Conversation is the entity workflow of one business number × customer. It

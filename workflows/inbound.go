@@ -195,8 +195,14 @@ var (
 )
 
 // upsertSearchAttributes shows the session in the Temporal UI's filters. It
-// only writes when something changed: each upsert is a history event.
+// only writes when something changed: each upsert is a history event and a
+// visibility update. started says a session has just started; the write
+// then waits for the end of the turn (see changeLeanTurn).
 func (c *conversation) upsertSearchAttributes(ctx workflow.Context, started bool) {
+	if c.leanTurn(ctx) {
+		c.showSession(ctx, started)
+		return
+	}
 	status, node := "", ""
 	if s := c.st.Session; s != nil {
 		status, node = s.Status, s.Node
@@ -215,6 +221,41 @@ func (c *conversation) upsertSearchAttributes(ctx workflow.Context, started bool
 		c.log.Warn("search attributes not updated", "err", err)
 	}
 }
+
+// showSession writes whether a session runs, and which bot, when that
+// changed since the last write; the customer's number goes with the first
+// write after a session started.
+func (c *conversation) showSession(ctx workflow.Context, started bool) {
+	if started {
+		c.showPhone = true
+		return
+	}
+	status, bot := sessionIdle, ""
+	if s := c.st.Session; s != nil {
+		status, bot = sessionActive, s.ChatbotID.String()
+	}
+	if !c.showPhone && c.shown == [2]string{status, bot} {
+		return
+	}
+	updates := []temporal.SearchAttributeUpdate{saSessionStatus.ValueSet(status)}
+	if bot != "" && bot != c.shown[1] {
+		updates = append(updates, saChatbotID.ValueSet(bot))
+	}
+	if c.showPhone {
+		updates = append(updates, saCustomerPhone.ValueSet(c.in.WAID))
+		c.showPhone = false
+	}
+	c.shown = [2]string{status, bot}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		c.log.Warn("search attributes not updated", "err", err)
+	}
+}
+
+// SessionStatus values of runs that follow changeLeanTurn.
+const (
+	sessionActive = "active"
+	sessionIdle   = "idle"
+)
 
 func mergeVars(dst, src graph.Vars) {
 	for _, k := range workflow.DeterministicKeys(src) {

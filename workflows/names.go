@@ -7,6 +7,10 @@ const TaskQueue = "whatsapp-builder"
 
 // Search attributes shown and filterable in the Temporal UI. `make run` and the
 // test harnesses register them with the dev server (see SearchAttributeTypes).
+// SessionStatus is "active" while a session runs and "idle" between sessions.
+// CurrentNode is only written by runs older than changeLeanTurn: the node
+// changes every turn, and a write per turn cost the server more than a
+// quarter of its time (the `state` query and the API show the node).
 const (
 	SearchAttrCustomerPhone = "CustomerPhone"
 	SearchAttrChatbotID     = "ChatbotID"
@@ -55,4 +59,9 @@ const (
 	// changeCancelWordStartsNothing: a cancel word without a session no
 	// longer starts one.
 	changeCancelWordStartsNothing = "cancel-word-starts-nothing"
+	// changeLeanTurn: a turn is one workflow task. The bot's messages are
+	// sent by a local activity instead of an activity task, and search
+	// attributes are written only when a session starts or ends, at most
+	// once per turn (each write is a visibility update on the server).
+	changeLeanTurn = "lean-turn"
 )

@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/wabuilder/wab/activities"
@@ -130,7 +129,7 @@ func TestNodes_DelayIsDurable(t *testing.T) {
 		`{"source":"start","target":"m1"},{"source":"m1","target":"d"},{"source":"d","target":"m2"}`))
 	h.at(time.Second, text("hi"))
 	var sentAt []time.Time
-	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+	h.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
 		if info.ActivityType.Name == "SendMessages" {
 			sentAt = append(sentAt, h.env.Now())
 		}

@@ -45,6 +45,25 @@ func withSendActivity(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// The bot's sends run as local activities (see sendMessages): in the
+// workflow task, with the same retries as withSendActivity. A worker that
+// dies mid-send is noticed by the workflow task timeout (10 s, like the
+// heartbeat timeout of the activity), and the task, with the send, runs
+// again on another worker; the send's idempotency keys keep that from
+// sending twice. Backoffs longer than the task timeout become durable
+// timers, so a send throttled for minutes keeps no task open.
+func withSendLocalActivity(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    45 * time.Second,
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
 // sendHeartbeatTimeout is how long a send may go without a heartbeat before
 // Temporal takes its worker for dead and retries it elsewhere.
 const sendHeartbeatTimeout = 10 * time.Second

@@ -19,7 +19,8 @@ import (
 // found: Meta accepted a reply, and the worker was SIGKILLed before it
 // stored the wamid. The sandbox accepts the reply and never answers; the
 // worker is killed while it waits and started again. The send's retry
-// comes after the heartbeat timeout (not the 45 s StartToClose), finds the
+// comes after the workflow task timeout (the send is a local activity; not
+// the 45 s StartToClose), finds the
 // wamid that Meta's "sent" webhook (with the send's key as callback data)
 // gave the reply through the API process, and does not send it again.
 func TestKilledWorker_AcceptedReplyNotSentAgain(t *testing.T) {
@@ -76,7 +77,7 @@ func TestKilledWorker_AcceptedReplyNotSentAgain(t *testing.T) {
 	_, err = meta.WaitSent(waitCtx, customer, 2)
 	require.NoError(t, err, "the retry sends the second reply")
 	t.Logf("the second reply came %s after the kill", time.Since(killed).Round(time.Millisecond))
-	require.Less(t, time.Since(killed), 40*time.Second, "retried after the heartbeat timeout, not the 45 s StartToClose")
+	require.Less(t, time.Since(killed), 40*time.Second, "retried after the workflow task timeout, not the 45 s StartToClose")
 	time.Sleep(2 * time.Second) // a second copy would come now
 	sent := meta.SentTo(customer)
 	require.Len(t, texts(sent), 2, "each reply accepted once: %q", texts(sent))
