@@ -105,6 +105,14 @@ func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, &config.Error{Var: "DATABASE_URL", Msg: "must be a PostgreSQL URL such as postgres://user:pass@host:5432/db"}
 	}
+	// Plan each prepared statement once per connection. Left to choose,
+	// PostgreSQL re-plans the array-parameter statements of the hot path
+	// (ingest, sends) on every call, and planning cost more than running
+	// them. Generic plans are what db/indexes_test.go checks for index use.
+	// A plan_cache_mode in the URL wins.
+	if _, set := pcfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
+		pcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
