@@ -34,6 +34,7 @@ type benchOptions struct {
 	maxMessages  int
 	redeliver    float64
 	replyTimeout time.Duration
+	drain        time.Duration
 	bot          string
 	results      string
 	statuses     bool
@@ -63,6 +64,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 		fs.IntVar(&o.maxMessages, "max-messages", 0, "stop after this many inbound messages (default: customers × turns)")
 		fs.Float64Var(&o.redeliver, "redeliver", 0, "fraction of webhooks delivered 2 or 3 times, as Meta redelivers")
 		fs.DurationVar(&o.replyTimeout, "reply-timeout", 30*time.Second, "how long a turn waits for its replies")
+		fs.DurationVar(&o.drain, "drain", 2*time.Minute, "once sending stops, how long to wait for replies still owed: later ones count as lost, earlier ones after -reply-timeout as late")
 		fs.StringVar(&o.bot, "bot", "sample", "the scripted bot: sample (buttons) or rest (text question, REST call, condition)")
 		fs.StringVar(&o.results, "results", filepath.Join("results", "bench"), "directory for the JSON report")
 		fs.BoolVar(&o.statuses, "statuses", true, "the fake Graph API posts sent/delivered status webhooks back, as Meta does")
@@ -130,7 +132,7 @@ func (b *bench) run(ctx context.Context) error {
 	cfg := load.Config{
 		Target: target, Meta: b.meta, Script: b.script, Mode: load.Mode(b.o.mode), Rate: b.o.rate,
 		Concurrency: b.o.concurrency, Customers: b.o.customers, Turns: b.o.turns, Duration: b.o.duration,
-		MaxMessages: b.o.maxMessages, Redeliver: b.o.redeliver, ReplyTimeout: b.o.replyTimeout, Seed: b.o.seed, Log: b.log,
+		MaxMessages: b.o.maxMessages, Redeliver: b.o.redeliver, ReplyTimeout: b.o.replyTimeout, Drain: b.o.drain, Seed: b.o.seed, Log: b.log,
 	}
 	var parked *load.Report
 	if b.o.park > 0 {

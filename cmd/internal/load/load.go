@@ -166,6 +166,10 @@ type Config struct {
 	// ReplyTimeout is how long a turn waits for all its replies, and how
 	// long a webhook is retried until the API acknowledges it (default 30s).
 	ReplyTimeout time.Duration
+	// Drain bounds how long the run waits, once sending stopped, for the
+	// replies still owed (default 2m): an overloaded stack answers late, and
+	// a reply that comes within Drain counts as late, not lost.
+	Drain time.Duration
 	// Settle is how long the run keeps listening after the last turn, for
 	// late duplicates (default 1s).
 	Settle time.Duration
@@ -202,6 +206,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReplyTimeout <= 0 {
 		c.ReplyTimeout = 30 * time.Second
+	}
+	if c.Drain <= 0 {
+		c.Drain = 2 * time.Minute
 	}
 	if c.Settle <= 0 {
 		c.Settle = time.Second

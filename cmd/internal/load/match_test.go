@@ -1,6 +1,7 @@
 package load
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -118,4 +119,45 @@ func TestCheckLoopback(t *testing.T) {
 	}
 	err := Target{WebhookURL: "http://192.168.1.5/x", AppSecret: "s", PhoneNumberID: "1"}.check()
 	require.ErrorContains(t, err, "only ever sent to loopback")
+}
+
+// TestRunner_LateIsNotLost: after sending stops, the run waits (up to
+// Drain) for the replies still owed. A turn answered after the reply
+// timeout counts as late; only replies that never came count as lost.
+func TestRunner_LateIsNotLost(t *testing.T) {
+	t.Parallel()
+	s := SampleChatbot()
+	m := &Meta{convs: map[string]*conv{}, tag: "2f"}
+	r := &runner{cfg: Config{ReplyTimeout: time.Second, Drain: 300 * time.Millisecond}.withDefaults(), meta: m, id: 1}
+	cs := m.newConvs(&s, 3)
+	r.convs, r.handed = cs, len(cs)
+	welcome := func(c *conv) string {
+		return "Merhaba " + c.name + "! WhatsApp Builder Destek Hattına hoşgeldiniz. Size nasıl yardımcı olabilirim?"
+	}
+	menu := func(c *conv) string {
+		return c.name + ", lütfen aşağıdaki seçeneklerden birini seçin: [Teknik Destek|Fiyat Bilgisi|Hakkimizda]"
+	}
+	t0 := time.Now().Add(-time.Minute)
+	for i, c := range cs {
+		c.startTurn(1, "100", "wamid."+c.name, t0)
+		if i < 2 {
+			c.deliver(welcome(c), t0.Add(100*time.Millisecond))
+		}
+	}
+	cs[0].deliver(menu(cs[0]), t0.Add(200*time.Millisecond)) // in time
+	go func() {
+		time.Sleep(50 * time.Millisecond) // while the run drains
+		cs[1].deliver(menu(cs[1]), t0.Add(5*time.Second))
+	}()
+	started := time.Now()
+	r.awaitReplies(context.Background())
+	require.GreaterOrEqual(t, time.Since(started), 300*time.Millisecond, "waits Drain for the third customer")
+
+	rep := r.report(t0)
+	require.Equal(t, 3, rep.Inbound)
+	require.Equal(t, 1, rep.Late, "the second customer's turn came after the 1s reply timeout")
+	require.Equal(t, 2, rep.Lost, "the third customer's two replies never came")
+	require.Equal(t, 2, rep.TurnsOK, "a late turn is still a correct one")
+	require.Equal(t, 1, rep.TurnsBad)
+	require.False(t, rep.OK())
 }

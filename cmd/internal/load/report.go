@@ -91,14 +91,20 @@ type Report struct {
 	Missed      int `json:"missed_ticks"` // open loop: ticks with no customer ready to talk
 	Abandoned   int `json:"abandoned"`    // conversations stopped by an unanswered turn
 
-	Replies    int `json:"replies"` // expected replies received
-	Lost       int `json:"lost"`
-	Duplicated int `json:"duplicated"`
-	Misrouted  int `json:"misrouted"` // naming another customer, or to no customer of the run
-	OutOfOrder int `json:"out_of_order"`
-	Unexpected int `json:"unexpected"`
-	TurnsOK    int `json:"turns_ok"`
-	TurnsBad   int `json:"turns_bad"`
+	Replies int `json:"replies"` // expected replies received
+	// Lost is replies never received, though the run waited Drain for them.
+	Lost int `json:"lost"`
+	// Late is turns answered completely, but after the reply timeout (an
+	// overloaded stack): their customers gave up, so they are not failures
+	// of correctness, and their latencies are in LastReply.
+	Late                int     `json:"late"`
+	ReplyTimeoutSeconds float64 `json:"reply_timeout_s"`
+	Duplicated          int     `json:"duplicated"`
+	Misrouted           int     `json:"misrouted"` // naming another customer, or to no customer of the run
+	OutOfOrder          int     `json:"out_of_order"`
+	Unexpected          int     `json:"unexpected"`
+	TurnsOK             int     `json:"turns_ok"`
+	TurnsBad            int     `json:"turns_bad"`
 
 	Ack        Latency `json:"webhook_ack"`
 	FirstReply Latency `json:"inbound_to_first_reply"`
@@ -152,6 +158,9 @@ func (r Report) Table(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "correctness\tturns ok %d, bad %d; lost %d, duplicated %d, misrouted %d, out of order %d, unexpected %d, abandoned conversations %d\n",
 		r.TurnsOK, r.TurnsBad, r.Lost, r.Duplicated, r.Misrouted, r.OutOfOrder, r.Unexpected, r.Abandoned)
+	if r.Late > 0 {
+		fmt.Fprintf(tw, "late\t%d turns answered after the %gs reply timeout (their customers gave up)\n", r.Late, r.ReplyTimeoutSeconds)
+	}
 	if v := r.Verify; v != nil {
 		fmt.Fprintf(tw, "verified\t%s\n", v.Summary())
 	}

@@ -107,6 +107,7 @@ func (r *runner) run(ctx context.Context) (Report, error) {
 		r.closedLoop(ctx, sendCtx)
 	}
 	r.later.Wait()
+	r.awaitReplies(ctx)
 	select {
 	case <-time.After(r.cfg.Settle): // late duplicates still count
 	case <-ctx.Done():
@@ -117,6 +118,32 @@ func (r *runner) run(ctx context.Context) (Report, error) {
 		return rep, ctx.Err()
 	}
 	return rep, nil
+}
+
+// awaitReplies waits until every turn this run sent has all its replies,
+// or Drain has passed: what is still missing then is lost.
+func (r *runner) awaitReplies(ctx context.Context) {
+	deadline := time.NewTimer(r.cfg.Drain)
+	defer deadline.Stop()
+	for _, c := range r.all() {
+		c.mu.Lock()
+		var owed []<-chan struct{}
+		for _, t := range c.turns {
+			if t.run == r.id {
+				owed = append(owed, t.done)
+			}
+		}
+		c.mu.Unlock()
+		for _, done := range owed {
+			select {
+			case <-done:
+			case <-deadline.C:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 // take reserves one inbound message of the budget.

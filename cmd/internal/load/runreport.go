@@ -16,6 +16,7 @@ func (r *runner) report(started time.Time) Report {
 	rep := Report{
 		Script: cfg.Script.Name, Mode: cfg.Mode, Customers: len(convs), Turns: cfg.Turns,
 		Redeliver: cfg.Redeliver, StatusWebhooks: r.meta.Options.StatusWebhooks, Started: started,
+		ReplyTimeoutSeconds: cfg.ReplyTimeout.Seconds(),
 	}
 	if cfg.Mode == Open {
 		rep.Rate = cfg.Rate
@@ -55,6 +56,9 @@ func (r *runner) report(started time.Time) Report {
 				first = append(first, t.first.Sub(t.start))
 			}
 			if t.complete() && t.want > 0 {
+				if t.last.Sub(t.start) > cfg.ReplyTimeout {
+					rep.Late++
+				}
 				last = append(last, t.last.Sub(t.start))
 				if t.last.After(lastReply) {
 					lastReply = t.last
