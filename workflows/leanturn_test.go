@@ -34,8 +34,11 @@ func TestConversation_LeanTurn(t *testing.T) {
 	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
 		attrs := args.Get(0).(temporal.SearchAttributes)
 		m := map[string]string{}
-		for _, name := range []string{workflows.SearchAttrSessionStatus, workflows.SearchAttrChatbotID,
-			workflows.SearchAttrCustomerPhone, workflows.SearchAttrCurrentNode} {
+		names := []string{
+			workflows.SearchAttrSessionStatus, workflows.SearchAttrChatbotID,
+			workflows.SearchAttrCustomerPhone, workflows.SearchAttrCurrentNode,
+		}
+		for _, name := range names {
 			if v, ok := attrs.GetKeyword(temporal.NewSearchAttributeKeyKeyword(name)); ok {
 				m[name] = v
 			}
