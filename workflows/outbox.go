@@ -80,8 +80,8 @@ func (c *conversation) flushOrError(ctx workflow.Context) error {
 
 // sendMessages runs SendMessages inside the workflow task, as a local
 // activity: a turn is then one workflow task and no activity task, which
-// more than halves what a turn costs the Temporal server. Runs that began
-// sending through the task queue keep doing so.
+// cut what a turn costs the Temporal server by a third (wab bench: 35 to
+// 25 ms of CPU). Runs that began sending through the task queue keep doing so.
 func (c *conversation) sendMessages(ctx workflow.Context, in activities.SendMessagesInput) error {
 	if !c.leanTurn(ctx) {
 		return workflow.ExecuteActivity(withSendActivity(ctx), acts.SendMessages, in).Get(ctx, nil)
