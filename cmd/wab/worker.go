@@ -62,7 +62,15 @@ func (a *app) serveWorkerMetrics(ctx context.Context) (stop func(), err error) {
 // activities SHUTDOWN_TIMEOUT to finish before canceling their contexts.
 // With SENTRY_DSN, final activity failures and workflow failures are reported.
 func (a *app) workerOptions(onFatal func(error)) worker.Options {
-	opts := worker.Options{WorkerStopTimeout: a.cfg.ShutdownTimeout, OnFatalError: onFatal}
+	opts := worker.Options{
+		WorkerStopTimeout: a.cfg.ShutdownTimeout, OnFatalError: onFatal,
+		// Pollers of their own for the normal queue and the sticky one. The
+		// SDK's default pollers are shared and follow the sticky queue's
+		// backlog hint: once it said "backlog", every poll went to the sticky
+		// queue, and new conversations waited in the normal queue until those
+		// 60 s long polls ended (wab bench: 20 first turns answered after 62 s).
+		WorkflowTaskPollerBehavior: worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{}),
+	}
 	if a.sentry != nil {
 		opts.Interceptors = []interceptor.WorkerInterceptor{telemetry.NewSentryInterceptor(a.sentry)}
 	}
