@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -49,8 +48,6 @@ type benchOptions struct {
 	dir     string
 	apis    int
 	workers int
-	// nice lowers the CPU priority of the Temporal server and the workers.
-	nice int
 }
 
 // runBench drives scripted customers against the stack and reports what
@@ -79,7 +76,6 @@ func runBench(ctx context.Context, e env, args []string) error {
 		fs.StringVar(&o.dir, "dir", "", "run directory of the stack started here (default: a temporary one, removed afterwards)")
 		fs.IntVar(&o.apis, "apis", 1, "API processes of the stack started here")
 		fs.IntVar(&o.workers, "workers", 1, "worker processes of the stack started here")
-		fs.IntVar(&o.nice, "nice", 0, "run the Temporal server and the workers this much nicer (1-19) than the API and PostgreSQL, as if the webhook path had cores of its own")
 	})
 	if err != nil {
 		return err
@@ -94,10 +90,6 @@ func runBench(ctx context.Context, e env, args []string) error {
 		return &usageError{msg: "bench: -rate must be above 0."}
 	case o.concurrency <= 0 || o.apis <= 0 || o.workers <= 0:
 		return &usageError{msg: "bench: -concurrency, -apis and -workers must be at least 1."}
-	case o.nice < 0 || o.nice > 19:
-		return &usageError{msg: "bench: -nice must be between 0 and 19."}
-	case o.nice > 0 && o.target != "":
-		return &usageError{msg: "bench: -nice only applies to a stack wab bench starts (without -target)."}
 	case o.redeliver < 0 || o.redeliver > 1:
 		return &usageError{msg: "bench: -redeliver is a fraction between 0 and 1."}
 	case o.target != "" && load.CheckLoopback(o.target) != nil:
@@ -251,32 +243,11 @@ func (b *bench) prepare(ctx context.Context) (load.Target, error) {
 		}
 		b.pool, b.store, b.tAddr = b.cl.Pool(), b.cl.Store(), b.cl.TemporalAddress()
 		b.config = fmt.Sprintf("stack started by wab bench: PostgreSQL (durable), Temporal dev server with its SQLite database on disk, %d API and %d worker processes", b.o.apis, b.o.workers)
-		if b.o.nice > 0 {
-			if err := b.renice(); err != nil {
-				return target, err
-			}
-			b.config += fmt.Sprintf("; Temporal and the workers at nice %d", b.o.nice)
-		}
 	} else if err := b.attach(ctx); err != nil {
 		return target, err
 	}
 	b.config += fmt.Sprintf("; fake Graph API status webhooks %s", map[bool]string{true: "on (sent, delivered)", false: "off"}[b.o.statuses])
 	return target, load.Publish(ctx, b.store, b.meta, b.script, target)
-}
-
-// renice lowers the priority of every thread of the Temporal server and
-// the workers: each runs in a process group of its own, and setpriority on
-// a group reaches every thread (on a single pid it reaches one thread).
-func (b *bench) renice() error {
-	for _, s := range b.cl.Stats() {
-		if s.Role != cluster.Temporal && s.Role != cluster.Worker || s.Pid == 0 {
-			continue
-		}
-		if err := syscall.Setpriority(syscall.PRIO_PGRP, s.Pid, b.o.nice); err != nil {
-			return fmt.Errorf("bench: renice %s: %w", s.Name(), err)
-		}
-	}
-	return nil
 }
 
 func (b *bench) newCluster(ctx context.Context) error {

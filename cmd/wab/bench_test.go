@@ -94,7 +94,5 @@ func TestBench_BadInvocation(t *testing.T) {
 		{"no concurrency", nil, []string{"-concurrency", "0"}, "must be at least 1"},
 		{"remote target", nil, []string{"-target", "http://192.0.2.1:3000"}, "-target must be on this machine"},
 		{"target without its key", nil, []string{"-target", "http://127.0.0.1:1"}, "set ENCRYPTION_KEY"},
-		{"nice out of range", nil, []string{"-nice", "20"}, "-nice must be between 0 and 19"},
-		{"nice of a running stack", nil, []string{"-nice", "5", "-target", "http://127.0.0.1:1"}, "-nice only applies to a stack wab bench starts"},
 	})
 }
