@@ -181,9 +181,8 @@ func (b *bench) run(ctx context.Context) error {
 
 // Parking leaves the stack busy for a while: PostgreSQL autovacuums the
 // tables the parking filled, and the 100,000-parked run measured its
-// resumed turns during that (both PostgreSQL and Temporal spent twice their
-// usual CPU per turn). quiesce waits, up to quiesceMax, until the stack's
-// processes together use less than quietCores for quietFor.
+// resumed turns during that. quiesce waits, up to quiesceMax, until the
+// stack's processes together use less than quietCores for quietFor.
 const (
 	quiesceMax = 10 * time.Minute
 	quietFor   = 5 * time.Second
