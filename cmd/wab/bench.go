@@ -139,9 +139,13 @@ func (b *bench) run(ctx context.Context) error {
 		fmt.Fprintf(out, "Parking %d conversations on the %s bot's first question …\n", b.o.park, b.script.Name)
 		pcfg := cfg
 		pcfg.Mode, pcfg.Duration = load.Closed, max(b.o.duration, 24*time.Hour)
+		before := b.scrapeServer(ctx)
 		p, rep, err := load.Park(ctx, pcfg, b.o.park)
 		if err != nil {
 			return err
+		}
+		if after := b.scrapeServer(ctx); before != nil && after != nil {
+			rep.Server = after.Since(before, rep.Inbound)
 		}
 		b.complete(ctx, &rep, false)
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d conversations parked on the first question", p.Len()))
@@ -158,9 +162,13 @@ func (b *bench) run(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(out, "Running the %s bot, %s loop …\n", b.script.Name, b.o.mode)
+	before := b.scrapeServer(ctx)
 	rep, err := load.Run(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if after := b.scrapeServer(ctx); before != nil && after != nil {
+		rep.Server = after.Since(before, rep.Inbound)
 	}
 	b.complete(ctx, &rep, b.o.verify)
 	if parked != nil {
@@ -217,6 +225,20 @@ func (b *bench) quiesce(ctx context.Context) (time.Duration, bool) {
 		}
 	}
 	return time.Since(start), false
+}
+
+// scrapeServer reads the Temporal server's metrics of a stack started
+// here; nil (and a warning) when there is none or it does not answer.
+func (b *bench) scrapeServer(ctx context.Context) load.ServerSnapshot {
+	if b.cl == nil {
+		return nil
+	}
+	snap, err := load.ScrapeServer(ctx, b.cl.TemporalMetricsURL())
+	if err != nil {
+		b.log.Warn("Temporal server metrics not read", "err", err)
+		return nil
+	}
+	return snap
 }
 
 // complete adds what the stack knows to a run's report: verification,

@@ -16,6 +16,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/mod/modfile"
+
+	"github.com/wabuilder/wab/deploy/localstack"
 )
 
 var root = filepath.Join("..", "..")
@@ -51,6 +53,9 @@ func TestCompose_Services(t *testing.T) {
 	require.True(t, strings.HasPrefix(tmp.Image, "temporalio/temporal:"), "the official Temporal CLI image")
 	require.Equal(t, []string{"server", "start-dev"}, []string(tmp.Command[:2]))
 	require.Contains(t, strings.Join(tmp.Command, " "), "--db-filename=/data/temporal.db")
+	for _, flag := range slices.Concat(localstack.DevServerTuning, localstack.SQLiteTuning) {
+		require.Contains(t, []string(tmp.Command), flag, "tuned as the dev servers wab bench measures")
+	}
 	require.Equal(t, "temporaldata", tmp.Volumes[0].Source)
 	require.Equal(t, "8233", tmp.Ports[0].Published)
 	require.NotNil(t, tmp.HealthCheck)

@@ -21,6 +21,8 @@ type TemporalOptions struct {
 	Port int
 	// UIPort enables the web UI on that port; zero runs headless.
 	UIPort int
+	// MetricsPort serves the server's Prometheus /metrics. Zero picks a free one.
+	MetricsPort int
 	// DBFile keeps the server's SQLite state on disk; empty keeps it in memory.
 	DBFile string
 	// Namespace to create; empty means "default".
@@ -32,6 +34,34 @@ type TemporalOptions struct {
 	DynamicConfig map[string]string
 	// Output receives the server's log; nil discards it.
 	Output io.Writer
+}
+
+// DevServerTuning is how every dev server of this project runs (here and
+// in docker-compose.yml), measured with wab bench and wab chaos.
+var DevServerTuning = []string{
+	// One node, a handful of pollers: the default 4 partitions per task
+	// queue only spread tasks where no poller waits (backlog that then
+	// drains slowly).
+	"--dynamic-config-value=matching.numTaskqueueReadPartitions=1",
+	"--dynamic-config-value=matching.numTaskqueueWritePartitions=1",
+	// The CLI cuts the server's mutable-state cache to 8,096 entries, and
+	// each workflow takes two (its run and its "current run" lookup):
+	// past 4,048 conversations, a waiting one's next message first
+	// reloads its state from SQLite. 250,000 keeps 125,000 warm.
+	"--dynamic-config-value=history.hostLevelCacheMaxSize=250000",
+}
+
+// SQLiteTuning applies when the dev server keeps its SQLite file on disk.
+var SQLiteTuning = []string{
+	// WAL with synchronous=NORMAL survives a killed process (what chaos
+	// does); only a power cut can lose the last commits. The default
+	// rollback journal fsyncs every write several times.
+	"--sqlite-pragma=journal_mode=wal",
+	"--sqlite-pragma=synchronous=normal",
+	// The server has one SQLite connection. SQLite's default 2 MiB page
+	// cache does not hold even the inner B-tree pages of a database with
+	// 100,000 conversations (2.4 GB).
+	"--sqlite-pragma=cache_size=-262144",
 }
 
 // Temporal is a running dev server started by this process.
@@ -58,6 +88,11 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 			return nil, err
 		}
 	}
+	if opts.MetricsPort == 0 {
+		if opts.MetricsPort, err = FreePort(ctx); err != nil {
+			return nil, err
+		}
+	}
 	t := &Temporal{opts: opts, bin: bin}
 	return t, t.start(ctx)
 }
@@ -67,15 +102,12 @@ func (t *Temporal) start(ctx context.Context) error {
 		"server", "start-dev",
 		"--ip", "127.0.0.1",
 		"--port", strconv.Itoa(t.opts.Port),
+		"--metrics-port", strconv.Itoa(t.opts.MetricsPort),
 		"--namespace", t.opts.Namespace,
 		"--log-level", "warn",
 		"--dynamic-config-value", "frontend.enableServerVersionCheck=false",
-		// One node, a handful of pollers: the default 4 partitions per task
-		// queue only spread tasks where no poller waits (backlog that then
-		// drains slowly, measured with wab bench and wab chaos).
-		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
-		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 	}
+	args = append(args, DevServerTuning...)
 	if t.opts.UIPort == 0 {
 		args = append(args, "--headless")
 	} else {
@@ -85,11 +117,8 @@ func (t *Temporal) start(ctx context.Context) error {
 		if err := os.MkdirAll(filepath.Dir(t.opts.DBFile), 0o755); err != nil {
 			return fmt.Errorf("create temporal state dir: %w", err)
 		}
-		// WAL with synchronous=NORMAL survives a killed process (what
-		// chaos does); only a power cut can lose the last commits. The
-		// default rollback journal fsyncs every write several times.
-		args = append(args, "--db-filename", t.opts.DBFile,
-			"--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal")
+		args = append(args, "--db-filename", t.opts.DBFile)
+		args = append(args, SQLiteTuning...)
 	}
 	names := make([]string, 0, len(t.opts.SearchAttributes))
 	for name := range t.opts.SearchAttributes {
@@ -123,6 +152,11 @@ func (t *Temporal) start(ctx context.Context) error {
 
 // Address is the frontend host:port for client.Dial.
 func (t *Temporal) Address() string { return "127.0.0.1:" + strconv.Itoa(t.opts.Port) }
+
+// MetricsURL is the server's Prometheus endpoint.
+func (t *Temporal) MetricsURL() string {
+	return "http://127.0.0.1:" + strconv.Itoa(t.opts.MetricsPort) + "/metrics"
+}
 
 // Pid is the process id of the running server (of the last start).
 func (t *Temporal) Pid() int { return t.proc.cmd.Process.Pid }

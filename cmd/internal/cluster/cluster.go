@@ -368,6 +368,9 @@ func (c *Cluster) DatabaseURL() string { return c.pg.URL(Database) }
 // TemporalAddress is the Temporal frontend's host:port.
 func (c *Cluster) TemporalAddress() string { return c.temporal.Address() }
 
+// TemporalMetricsURL is the Temporal server's Prometheus endpoint.
+func (c *Cluster) TemporalMetricsURL() string { return c.temporal.MetricsURL() }
+
 // Pool is a connection pool to the application database (after Start).
 func (c *Cluster) Pool() *pgxpool.Pool { return c.pool }
 

@@ -117,7 +117,9 @@ type Report struct {
 
 	Processes []ProcessStats `json:"processes,omitempty"`
 	Temporal  *TemporalCost  `json:"temporal,omitempty"`
-	Verify    *Verification  `json:"verify,omitempty"`
+	// Server is the Temporal server's metrics over the run (a stack wab bench started).
+	Server *ServerMetrics `json:"temporal_server,omitempty"`
+	Verify *Verification  `json:"verify,omitempty"`
 	// Parked is the report of parking the conversations this run resumed.
 	Parked *Report  `json:"parked,omitempty"`
 	Notes  []string `json:"notes,omitempty"`
@@ -174,6 +176,11 @@ func (r Report) Table(w io.Writer) {
 	if t := r.Temporal; t != nil {
 		fmt.Fprintf(tw, "temporal per turn\t%.2f workflow tasks, %.2f activities, %.2f local activities, %.1f history events (%d workflows sampled, %d turns)\n",
 			t.WorkflowTasksPerTurn, t.ActivitiesPerTurn, t.LocalActivitiesPerTurn, t.EventsPerTurn, t.Workflows, t.Turns)
+	}
+	if m := r.Server; m != nil {
+		fmt.Fprintf(tw, "temporal server per turn\t%.2f state loads (mutable-state cache misses)\n", m.StateLoadsPerTurn)
+		fmt.Fprintf(tw, "  frontend\t%s\n", summary(m.Frontend, 4))
+		fmt.Fprintf(tw, "  persistence\t%s\n", summary(m.Persistence, 4))
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(tw, "note\t%s\n", n)
