@@ -73,7 +73,7 @@ func (p *process) waitReady(ctx context.Context, check func(context.Context) err
 	var last error
 	for {
 		if ended, err := p.exited(); ended {
-			return fmt.Errorf("%s exited before it was ready: %w", p.name, err)
+			return fmt.Errorf("%s %w: %w", p.name, errExitedEarly, err)
 		}
 		attempt, cancel := context.WithTimeout(ctx, 2*time.Second)
 		last = check(attempt)
@@ -89,14 +89,33 @@ func (p *process) waitReady(ctx context.Context, check func(context.Context) err
 	}
 }
 
+// errExitedEarly is a process that ended before it answered its readiness check.
+var errExitedEarly = errors.New("exited before it was ready")
+
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// The port is left in TIME_WAIT (a connection closed from the listening
+// side), so the kernel does not hand it out again to another bind(:0) for
+// a minute, while an explicit bind with SO_REUSEADDR (Go, PostgreSQL)
+// still succeeds. The Temporal CLI picks its internal ports the same way;
+// without this, it could pick one of ours and fail to start.
 func FreePort(ctx context.Context) (int, error) {
 	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	port := l.Addr().(*net.TCPAddr).Port
+	client, err := (&net.Dialer{}).DialContext(ctx, "tcp", l.Addr().String())
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer client.Close()
+	server, err := l.Accept()
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	_ = server.Close() // the listening side closes first: it holds the TIME_WAIT
+	return port, nil
 }
 
 // PortInUse reports whether something already listens on 127.0.0.1:port.

@@ -2,6 +2,7 @@ package localstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -83,18 +84,27 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
 	}
-	if opts.Port == 0 {
-		if opts.Port, err = FreePort(ctx); err != nil {
-			return nil, err
+	// Ports picked here may still be taken by the time the server binds
+	// them (another process picking at once): then it exits at start, and
+	// it is started again on fresh ones.
+	pickPort, pickMetrics := opts.Port == 0, opts.MetricsPort == 0
+	for attempt := 1; ; attempt++ {
+		if pickPort {
+			if opts.Port, err = FreePort(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if pickMetrics {
+			if opts.MetricsPort, err = FreePort(ctx); err != nil {
+				return nil, err
+			}
+		}
+		t := &Temporal{opts: opts, bin: bin}
+		err = t.start(ctx)
+		if err == nil || !(pickPort || pickMetrics) || !errors.Is(err, errExitedEarly) || attempt == 3 {
+			return t, err
 		}
 	}
-	if opts.MetricsPort == 0 {
-		if opts.MetricsPort, err = FreePort(ctx); err != nil {
-			return nil, err
-		}
-	}
-	t := &Temporal{opts: opts, bin: bin}
-	return t, t.start(ctx)
 }
 
 func (t *Temporal) start(ctx context.Context) error {
