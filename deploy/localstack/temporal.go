@@ -101,7 +101,7 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 		}
 		t := &Temporal{opts: opts, bin: bin}
 		err = t.start(ctx)
-		if err == nil || !(pickPort || pickMetrics) || !errors.Is(err, errExitedEarly) || attempt == 3 {
+		if err == nil || (!pickPort && !pickMetrics) || !errors.Is(err, errExitedEarly) || attempt == 3 {
 			return t, err
 		}
 	}
