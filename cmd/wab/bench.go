@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,10 +45,11 @@ type benchOptions struct {
 	seed         int64
 
 	// The stack: started here (cluster) unless target names a running one.
-	target  string
-	dir     string
-	apis    int
-	workers int
+	target      string
+	dir         string
+	apis        int
+	workers     int
+	workerCache int
 }
 
 // runBench drives scripted customers against the stack and reports what
@@ -76,6 +78,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 		fs.StringVar(&o.dir, "dir", "", "run directory of the stack started here (default: a temporary one, removed afterwards)")
 		fs.IntVar(&o.apis, "apis", 1, "API processes of the stack started here")
 		fs.IntVar(&o.workers, "workers", 1, "worker processes of the stack started here")
+		fs.IntVar(&o.workerCache, "worker-cache", 0, "WORKER_CACHE_SIZE of the stack started here (default: the worker's own)")
 	})
 	if err != nil {
 		return err
@@ -90,6 +93,8 @@ func runBench(ctx context.Context, e env, args []string) error {
 		return &usageError{msg: "bench: -rate must be above 0."}
 	case o.concurrency <= 0 || o.apis <= 0 || o.workers <= 0:
 		return &usageError{msg: "bench: -concurrency, -apis and -workers must be at least 1."}
+	case o.workerCache < 0:
+		return &usageError{msg: "bench: -worker-cache must be at least 1 (or 0 for the worker's default)."}
 	case o.redeliver < 0 || o.redeliver > 1:
 		return &usageError{msg: "bench: -redeliver is a fraction between 0 and 1."}
 	case o.target != "" && load.CheckLoopback(o.target) != nil:
@@ -304,7 +309,11 @@ func (b *bench) prepare(ctx context.Context) (load.Target, error) {
 	b.closers = append(b.closers, func() { _ = meta.Close() }) //nolint:contextcheck // shutdown must outlive the cancelled run context.
 	if b.cl != nil {
 		fmt.Fprintf(b.e.stdout, "Starting PostgreSQL, the Temporal dev server (SQLite on disk), %d API and %d worker processes in %s …\n", b.o.apis, b.o.workers, b.cl.Dir())
-		if err := b.cl.Start(ctx, map[string]string{"LOG_LEVEL": "warn"}); err != nil {
+		env := map[string]string{"LOG_LEVEL": "warn"}
+		if b.o.workerCache > 0 {
+			env["WORKER_CACHE_SIZE"] = strconv.Itoa(b.o.workerCache)
+		}
+		if err := b.cl.Start(ctx, env); err != nil {
 			return target, err
 		}
 		b.pool, b.store, b.tAddr = b.cl.Pool(), b.cl.Store(), b.cl.TemporalAddress()

@@ -92,6 +92,7 @@ func TestBench_BadInvocation(t *testing.T) {
 		{"open loop without a rate", nil, []string{"-mode", "open", "-rate", "0"}, "-rate must be above 0"},
 		{"redeliver is a fraction", nil, []string{"-redeliver", "2"}, "-redeliver is a fraction"},
 		{"no concurrency", nil, []string{"-concurrency", "0"}, "must be at least 1"},
+		{"negative worker cache", nil, []string{"-worker-cache", "-1"}, "-worker-cache must be at least 1"},
 		{"remote target", nil, []string{"-target", "http://192.0.2.1:3000"}, "-target must be on this machine"},
 		{"target without its key", nil, []string{"-target", "http://127.0.0.1:1"}, "set ENCRYPTION_KEY"},
 	})
