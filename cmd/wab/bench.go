@@ -144,14 +144,12 @@ func (b *bench) run(ctx context.Context) error {
 		fmt.Fprintf(out, "Parking %d conversations on the %s bot's first question …\n", b.o.park, b.script.Name)
 		pcfg := cfg
 		pcfg.Mode, pcfg.Duration = load.Closed, max(b.o.duration, 24*time.Hour)
-		before := b.scrapeServer(ctx)
+		serverSince := b.watchServer(ctx)
 		p, rep, err := load.Park(ctx, pcfg, b.o.park)
 		if err != nil {
 			return err
 		}
-		if after := b.scrapeServer(ctx); before != nil && after != nil {
-			rep.Server = after.Since(before, rep.Inbound)
-		}
+		rep.Server = serverSince(rep.Inbound)
 		b.complete(ctx, &rep, false)
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d conversations parked on the first question", p.Len()))
 		rep.Table(out)
@@ -167,14 +165,12 @@ func (b *bench) run(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(out, "Running the %s bot, %s loop …\n", b.script.Name, b.o.mode)
-	before := b.scrapeServer(ctx)
+	serverSince := b.watchServer(ctx)
 	rep, err := load.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if after := b.scrapeServer(ctx); before != nil && after != nil {
-		rep.Server = after.Since(before, rep.Inbound)
-	}
+	rep.Server = serverSince(rep.Inbound)
 	b.complete(ctx, &rep, b.o.verify)
 	if parked != nil {
 		rep.Parked = parked
@@ -232,18 +228,31 @@ func (b *bench) quiesce(ctx context.Context) (time.Duration, bool) {
 	return time.Since(start), false
 }
 
-// scrapeServer reads the Temporal server's metrics of a stack started
-// here; nil (and a warning) when there is none or it does not answer.
-func (b *bench) scrapeServer(ctx context.Context) load.ServerSnapshot {
-	if b.cl == nil {
-		return nil
+// watchServer reads the Temporal server's metrics of a stack started here
+// now, and returns what they say per turn when called again: nil (and a
+// warning) when there is no such stack or it does not answer.
+func (b *bench) watchServer(ctx context.Context) func(turns int) *load.ServerMetrics {
+	scrape := func() load.ServerSnapshot {
+		if b.cl == nil {
+			return nil
+		}
+		snap, err := load.ScrapeServer(ctx, b.cl.TemporalMetricsURL())
+		if err != nil {
+			b.log.Warn("Temporal server metrics not read", "err", err)
+		}
+		return snap
 	}
-	snap, err := load.ScrapeServer(ctx, b.cl.TemporalMetricsURL())
-	if err != nil {
-		b.log.Warn("Temporal server metrics not read", "err", err)
-		return nil
+	before := scrape()
+	return func(turns int) *load.ServerMetrics {
+		if before == nil {
+			return nil
+		}
+		after := scrape()
+		if after == nil {
+			return nil
+		}
+		return after.Since(before, turns)
 	}
-	return snap
 }
 
 // complete adds what the stack knows to a run's report: verification,

@@ -22,8 +22,6 @@ type TemporalOptions struct {
 	Port int
 	// UIPort enables the web UI on that port; zero runs headless.
 	UIPort int
-	// MetricsPort serves the server's Prometheus /metrics. Zero picks a free one.
-	MetricsPort int
 	// DBFile keeps the server's SQLite state on disk; empty keeps it in memory.
 	DBFile string
 	// Namespace to create; empty means "default".
@@ -67,9 +65,10 @@ var SQLiteTuning = []string{
 
 // Temporal is a running dev server started by this process.
 type Temporal struct {
-	opts TemporalOptions
-	bin  string
-	proc *process
+	opts        TemporalOptions
+	metricsPort int // always picked here: nothing needs a fixed one
+	bin         string
+	proc        *process
 }
 
 // StartTemporal starts `temporal server start-dev` and waits until the frontend answers.
@@ -87,21 +86,19 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	// Ports picked here may still be taken by the time the server binds
 	// them (another process picking at once): then it exits at start, and
 	// it is started again on fresh ones.
-	pickPort, pickMetrics := opts.Port == 0, opts.MetricsPort == 0
+	pickPort := opts.Port == 0
 	for attempt := 1; ; attempt++ {
 		if pickPort {
 			if opts.Port, err = FreePort(ctx); err != nil {
 				return nil, err
 			}
 		}
-		if pickMetrics {
-			if opts.MetricsPort, err = FreePort(ctx); err != nil {
-				return nil, err
-			}
-		}
 		t := &Temporal{opts: opts, bin: bin}
+		if t.metricsPort, err = FreePort(ctx); err != nil {
+			return nil, err
+		}
 		err = t.start(ctx)
-		if err == nil || (!pickPort && !pickMetrics) || !errors.Is(err, errExitedEarly) || attempt == 3 {
+		if err == nil || !errors.Is(err, errExitedEarly) || attempt == 3 {
 			return t, err
 		}
 	}
@@ -112,7 +109,7 @@ func (t *Temporal) start(ctx context.Context) error {
 		"server", "start-dev",
 		"--ip", "127.0.0.1",
 		"--port", strconv.Itoa(t.opts.Port),
-		"--metrics-port", strconv.Itoa(t.opts.MetricsPort),
+		"--metrics-port", strconv.Itoa(t.metricsPort),
 		"--namespace", t.opts.Namespace,
 		"--log-level", "warn",
 		"--dynamic-config-value", "frontend.enableServerVersionCheck=false",
@@ -165,7 +162,7 @@ func (t *Temporal) Address() string { return "127.0.0.1:" + strconv.Itoa(t.opts.
 
 // MetricsURL is the server's Prometheus endpoint.
 func (t *Temporal) MetricsURL() string {
-	return "http://127.0.0.1:" + strconv.Itoa(t.opts.MetricsPort) + "/metrics"
+	return "http://127.0.0.1:" + strconv.Itoa(t.metricsPort) + "/metrics"
 }
 
 // Pid is the process id of the running server (of the last start).

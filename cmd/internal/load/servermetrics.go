@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -122,14 +123,7 @@ func (s ServerSnapshot) Since(before ServerSnapshot, turns int) *ServerMetrics {
 		}
 		// Most time per turn first: calls per turn × mean.
 		slices.SortFunc(out, func(a, b ServerOp) int {
-			ta, tb := a.PerTurn*a.MeanMS, b.PerTurn*b.MeanMS
-			switch {
-			case ta > tb:
-				return -1
-			case ta < tb:
-				return 1
-			}
-			return strings.Compare(a.Name, b.Name)
+			return cmp.Or(cmp.Compare(b.PerTurn*b.MeanMS, a.PerTurn*a.MeanMS), strings.Compare(a.Name, b.Name))
 		})
 		return out
 	}
